@@ -1,0 +1,38 @@
+# The two commands: `make run` (the server, embedded defaults) and `make test` (everything).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+
+.PHONY: run test test-fast lint typecheck bench-read clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/sahod serve
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+# The whole suite: lint, types, and every test including the slow end-to-end ones.
+test: $(STAMP) lint typecheck
+	bash scripts/ensure-postgres.sh
+	$(BIN)/pytest -q -n 2 --dist loadgroup
+
+# The local loop: skips tests marked slow.
+test-fast: $(STAMP)
+	$(BIN)/pytest -q -n 2 --dist loadgroup -m "not slow"
+
+bench-read: $(STAMP)
+	$(BIN)/python bench/read_api.py
+
+clean:
+	rm -rf $(VENV) .sahod .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Identity, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from sahod.db import Base
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, Identity(), unique=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    provider_id: Mapped[str] = mapped_column(String(40))
+    login_name: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    connection_status: Mapped[str] = mapped_column(String(20))
+    error_code: Mapped[str | None] = mapped_column(String(40))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    connection_updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    monitor_status: Mapped[str] = mapped_column(String(24))
+    # Null until the monitor status first changes, as the Accounts seed shows.
+    monitor_updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        Index("ix_accounts_tenant_seq", "tenant_id", "seq"),
+        Index("ix_accounts_tenant_user_seq", "tenant_id", "user_id", "seq"),
+        Index("ix_accounts_tenant_created", "tenant_id", "created_at"),
+    )

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sahod.accounts.models import Account
+from sahod.kit.pagination import PageRequest, keyset
+
+
+async def get_account(session: AsyncSession, tenant_id: str, account_id: str) -> Account | None:
+    return (
+        await session.execute(
+            select(Account).where(Account.tenant_id == tenant_id, Account.id == account_id)
+        )
+    ).scalar_one_or_none()
+
+
+async def list_accounts(
+    session: AsyncSession,
+    tenant_id: str,
+    page: PageRequest,
+    *,
+    user_id: str | None,
+    created_from: datetime | None,
+    created_before: datetime | None,
+) -> Sequence[Account]:
+    statement = select(Account).where(Account.tenant_id == tenant_id)
+    if user_id is not None:
+        statement = statement.where(Account.user_id == user_id)
+    if created_from is not None:
+        statement = statement.where(Account.created_at >= created_from)
+    if created_before is not None:
+        statement = statement.where(Account.created_at < created_before)
+    return (await session.execute(keyset(statement, Account.seq, page))).scalars().all()
+
+
+async def add_account(session: AsyncSession, account: Account) -> None:
+    session.add(account)
+    await session.flush()

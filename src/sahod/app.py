@@ -1,0 +1,128 @@
+"""The FastAPI factory. Its lifespan opens the runtime and, by default, runs the worker."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.staticfiles import StaticFiles
+from starlette.responses import Response
+
+from sahod.accounts.endpoints import router as accounts_router
+from sahod.config import Settings, get_settings
+from sahod.datapoints.endpoints import router as datapoints_router
+from sahod.errors import UnsupportedType
+from sahod.kit import handlers
+from sahod.kit.envelope import envelope
+from sahod.kit.middleware import BodyLimitMiddleware, RequestIdMiddleware
+from sahod.providers.endpoints import router as providers_router
+from sahod.runtime import Runtime, open_runtime
+from sahod.tenants.service import Authenticator
+from sahod.users.endpoints import router as users_router
+from sahod.users.endpoints import tokens_router
+from sahod.worker import worker_options
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+API_DESCRIPTION = """\
+Sahod: employment, income and government-benefit data from the Philippines' SSS, GSIS,
+PhilHealth and Pag-IBIG, with the user's consent. Wire-compatible with the Smile API v1:
+authenticate with HTTP Basic (API key as user name, API secret as password); every
+response is the envelope `{code, message, requestId, data}`; lists are
+`data: {nextCursor, items}` with `size` (1–150) and `cursor`.
+"""
+
+
+async def require_json_body(request: Request) -> None:
+    """A body, where one is sent, must be JSON (415 UNSUPPORTED_TYPE otherwise)."""
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return
+    has_body = request.headers.get("content-length", "0") not in ("", "0") or (
+        "transfer-encoding" in request.headers
+    )
+    if not has_body:
+        return
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "application/json" and not media_type.endswith("+json"):
+        raise UnsupportedType()
+
+
+async def bare(request: Request) -> Response:
+    """A fixed body through the same middleware and envelope: the benchmark's baseline."""
+    return envelope(request, {"status": "ok"})
+
+
+def api_router() -> APIRouter:
+    v1 = APIRouter(prefix="/v1", dependencies=[Depends(require_json_body)])
+    for router in (
+        providers_router,
+        users_router,
+        tokens_router,
+        accounts_router,
+        datapoints_router,
+    ):
+        v1.include_router(router)
+    return v1
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
+    """The whole server. Pass ``runtime`` to share one (tests); else the lifespan opens one."""
+    settings = settings or (runtime.settings if runtime else get_settings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with contextlib.AsyncExitStack() as stack:
+            active = (
+                runtime
+                if runtime is not None
+                else await stack.enter_async_context(open_runtime(settings))
+            )
+            app.state.runtime = active
+            app.state.settings = active.settings
+            app.state.session_factory = active.session_factory
+            app.state.clock = active.clock
+            worker: asyncio.Task[None] | None = None
+            if active.settings.run_worker:
+                worker = asyncio.create_task(
+                    active.jobs.run_worker_async(
+                        **worker_options(active, active.settings.worker_concurrency)
+                    )
+                )
+            try:
+                yield
+            finally:
+                if worker is not None:
+                    worker.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await worker
+
+    app = FastAPI(
+        title="Sahod API",
+        version="1.14.0",
+        description=API_DESCRIPTION,
+        lifespan=lifespan,
+        openapi_url="/v1/openapi.json",
+        docs_url="/v1/docs",
+        redoc_url="/v1/redoc",
+    )
+    app.state.authenticator = Authenticator()
+    app.state.settings = settings
+    if runtime is not None:
+        # Set now as well as in the lifespan: in-process test clients do not run lifespans.
+        app.state.runtime = runtime
+        app.state.session_factory = runtime.session_factory
+        app.state.clock = runtime.clock
+    handlers.install(app)
+    app.include_router(api_router())
+    app.add_api_route("/healthz", bare, methods=["GET"], include_in_schema=False)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestIdMiddleware)
+    return app

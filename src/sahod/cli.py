@@ -1,0 +1,168 @@
+"""`sahod serve | worker | migrate | tenants create | sandbox-portals`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import signal
+from collections.abc import Sequence
+
+from sahod.config import Settings, get_settings
+from sahod.db import describe_url, resolve_database_url, session_scope
+from sahod.tenants.schemas import IssuedKeys, TenantMode
+
+log = logging.getLogger("sahod")
+
+
+def _configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def _banner(settings: Settings, keys: IssuedKeys | None, database: str) -> str:
+    base = settings.resolved_public_url()
+    lines = [
+        "",
+        f"  Sahod is running at {base}",
+        f"  API docs:        {base}/v1/docs",
+        f"  Database:        {database}",
+    ]
+    if keys is not None:
+        lines += [
+            "",
+            "  Sandbox tenant (kept across restarts):",
+            f"    API key:     {keys.api_key}",
+            f"    API secret:  {keys.api_secret}",
+            "",
+            "  Try it:",
+            f"    curl -u {keys.api_key}:{keys.api_secret} {base}/v1/providers",
+            f"    curl -u {keys.api_key}:{keys.api_secret} -X POST {base}/v1/users",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+async def _serve(settings: Settings) -> None:
+    import uvicorn
+
+    from sahod.app import create_app
+    from sahod.runtime import open_runtime
+    from sahod.tenants.bootstrap import ensure_sandbox_tenant
+
+    async with open_runtime(settings) as runtime:
+        keys = None
+        if runtime.embedded is not None:
+            async with session_scope(runtime.session_factory) as session:
+                keys = await ensure_sandbox_tenant(session, settings.data_dir, runtime.clock)
+        app = create_app(settings, runtime=runtime)
+        config = uvicorn.Config(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_level="warning",
+            access_log=False,
+            lifespan="on",
+            proxy_headers=False,
+        )
+        server = uvicorn.Server(config)
+        print(_banner(settings, keys, describe_url(runtime.database_url)), flush=True)
+        await server.serve()
+
+
+async def _worker(settings: Settings, concurrency: int) -> None:
+    from sahod.runtime import open_runtime
+    from sahod.worker import worker_options
+
+    async with open_runtime(settings) as runtime:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        task = asyncio.create_task(
+            runtime.jobs.run_worker_async(**worker_options(runtime, concurrency))
+        )
+        log.info(
+            "worker running (concurrency %d) on %s", concurrency, describe_url(runtime.database_url)
+        )
+        stopper = asyncio.create_task(stop.wait())
+        await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        task.cancel()
+        stopper.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+def _migrate(settings: Settings) -> None:
+    from sahod import migrate
+
+    url, _embedded = resolve_database_url(settings)
+    migrate.upgrade(url)
+    print(f"migrated {describe_url(url)}")
+
+
+async def _create_tenant(settings: Settings, name: str, mode: TenantMode) -> IssuedKeys:
+    from sahod.runtime import open_runtime
+    from sahod.tenants.service import create_tenant
+
+    async with open_runtime(settings) as runtime, session_scope(runtime.session_factory) as s:
+        return await create_tenant(s, name, mode, runtime.clock.now())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sahod", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the API (and, by default, the worker)")
+    serve.add_argument("--host", default=None)
+    serve.add_argument("--port", type=int, default=None)
+    serve.add_argument("--no-worker", action="store_true", help="serve the API only")
+
+    worker = commands.add_parser("worker", help="run the job worker alone")
+    worker.add_argument("--concurrency", type=int, default=None)
+
+    commands.add_parser("migrate", help="bring the database to the newest schema")
+
+    tenants = commands.add_parser("tenants", help="manage tenants")
+    tenant_commands = tenants.add_subparsers(dest="tenant_command", required=True)
+    create = tenant_commands.add_parser("create", help="create a tenant and its API key")
+    create.add_argument("name")
+    create.add_argument("--mode", choices=["sandbox", "production"], default="sandbox")
+    create.add_argument("--json", action="store_true", help="print the keys as JSON")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    overrides: dict[str, object] = {}
+    if args.command == "serve":
+        if args.host:
+            overrides["host"] = args.host
+        if args.port:
+            overrides["port"] = args.port
+        if args.no_worker:
+            overrides["run_worker"] = False
+    settings = get_settings().model_copy(update=overrides)
+    _configure_logging(settings)
+
+    if args.command == "serve":
+        asyncio.run(_serve(settings))
+    elif args.command == "worker":
+        asyncio.run(_worker(settings, args.concurrency or settings.worker_concurrency))
+    elif args.command == "migrate":
+        _migrate(settings)
+    elif args.command == "tenants":
+        keys = asyncio.run(_create_tenant(settings, args.name, TenantMode(args.mode.upper())))
+        if args.json:
+            print(json.dumps(keys.as_json()))
+        else:
+            print(
+                f"tenant {keys.tenant_id} ({keys.mode.value.lower()})\n"
+                f"  API key:    {keys.api_key}\n  API secret: {keys.api_secret}\n"
+                "  The secret is shown only this once."
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from sahod.db import Base
+
+
+class DataPoint(Base):
+    """One record of one kind, read from one account.
+
+    All kinds share one table: they are read the same way (by tenant, kind, user or
+    source, date, newest first), and the kind's own fields live in ``payload`` exactly
+    as the contract shapes them.
+    """
+
+    __tablename__ = "datapoints"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, Identity(), unique=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    provider_id: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(16))
+    reference: Mapped[str] = mapped_column(String(200))
+    # The date the contract's startDate/endDate (or startMonth/endMonth) filters compare.
+    effective_date: Mapped[date | None] = mapped_column(Date)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    account_created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        # The upsert key: running the same sync twice stores nothing twice.
+        UniqueConstraint("account_id", "kind", "reference", name="uq_datapoints_source_record"),
+        Index("ix_datapoints_tenant_kind_seq", "tenant_id", "kind", "seq"),
+        Index("ix_datapoints_tenant_kind_user_seq", "tenant_id", "kind", "user_id", "seq"),
+        Index("ix_datapoints_tenant_kind_account_seq", "tenant_id", "kind", "account_id", "seq"),
+    )

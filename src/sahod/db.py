@@ -1,0 +1,132 @@
+"""The engine, sessions, and the embedded PostgreSQL bootstrap.
+
+Services never commit: a request (see ``session_dependency``) or a task boundary
+(``session_scope``) commits when its work is done, or rolls back when it fails.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+from sqlalchemy import MetaData
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import DeclarativeBase
+from starlette.requests import Request
+
+from sahod.config import Settings
+
+log = logging.getLogger(__name__)
+
+EMBEDDED_DATABASE = "sahod"
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def sqlalchemy_url(url: str) -> str:
+    """Any postgres URL, in the form SQLAlchemy's async psycopg 3 driver takes."""
+    for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    raise ValueError("SAHOD_DATABASE_URL must be a postgresql:// URL")
+
+
+def libpq_url(url: str) -> str:
+    """The same URL in the form libpq (procrastinate, psql) takes."""
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+@dataclass
+class EmbeddedServer:
+    """A private PostgreSQL run from the ``pgserver`` wheel inside the data dir."""
+
+    handle: Any
+    url: str
+
+
+def start_embedded(data_dir: Path) -> EmbeddedServer:
+    # Imported late: a server deployment never needs it.
+    from pgserver.postgres_server import get_server
+
+    data_dir = data_dir.resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    pgdata = data_dir / "pgdata"
+    handle = get_server(pgdata, cleanup_mode="stop")
+    # EMBEDDED_DATABASE is a constant of ours, not input.
+    exists = handle.psql(f"SELECT 1 FROM pg_database WHERE datname = '{EMBEDDED_DATABASE}';")  # noqa: S608
+    if "(1 row)" not in exists:
+        handle.psql(f"CREATE DATABASE {EMBEDDED_DATABASE};")
+    return EmbeddedServer(handle=handle, url=handle.get_uri(EMBEDDED_DATABASE))
+
+
+def resolve_database_url(settings: Settings) -> tuple[str, EmbeddedServer | None]:
+    """The configured server, or else the embedded one (started here)."""
+    if settings.database_url:
+        return settings.database_url, None
+    embedded = start_embedded(settings.data_dir)
+    log.info("embedded PostgreSQL ready in %s", settings.data_dir.resolve() / "pgdata")
+    return embedded.url, embedded
+
+
+def describe_url(url: str) -> str:
+    """The URL without its password, for log lines."""
+    parsed = urlparse(libpq_url(url))
+    host = parsed.hostname or parse_qs(parsed.query).get("host", ["?"])[0]
+    return f"{parsed.scheme}://{parsed.username or ''}@{host}{parsed.path}"
+
+
+def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    return create_async_engine(
+        sqlalchemy_url(url),
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=False,
+        pool_recycle=1800,
+        # Timestamps leave the database in UTC whatever the server's own zone is.
+        connect_args={"options": "-c timezone=UTC"},
+    )
+
+
+def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+@asynccontextmanager
+async def session_scope(
+    factory: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    """A unit of work: commits if the block succeeds, rolls back if it raises."""
+    async with factory() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+async def session_dependency(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's unit of work; committed before the response is sent."""
+    factory: async_sessionmaker[AsyncSession] = request.app.state.session_factory
+    async with session_scope(factory) as session:
+        yield session

@@ -1,0 +1,29 @@
+"""The dependencies every endpoint module shares."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sahod.config import Settings
+from sahod.db import session_dependency
+from sahod.kit.clock import Clock
+from sahod.kit.pagination import PageRequest, page_request
+
+
+def app_clock(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
+
+
+def app_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+Session = Annotated[AsyncSession, Depends(session_dependency)]
+AppClock = Annotated[Clock, Depends(app_clock)]
+AppSettings = Annotated[Settings, Depends(app_settings)]
+Page = Annotated[PageRequest, Depends(page_request)]

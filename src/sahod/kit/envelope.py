@@ -1,0 +1,91 @@
+"""The Smile envelope ``{code, message, requestId, data}`` and the pydantic base for wire models."""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+import orjson
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+from starlette.requests import Request
+from starlette.responses import Response
+
+from sahod.errors import SahodError
+
+T = TypeVar("T")
+
+REQUEST_ID_HEADER = "X-Request-Id"
+
+
+class WireModel(BaseModel):
+    """camelCase on the wire, snake_case in Python."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+
+class Envelope(BaseModel, Generic[T]):
+    code: str
+    message: str
+    request_id: str
+    data: T
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+
+class ListData(BaseModel, Generic[T]):
+    next_cursor: str | None
+    items: list[T]
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+
+class EmptyEnvelope(BaseModel):
+    code: str
+    message: str
+    request_id: str
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+
+def request_id_of(request: Request) -> str:
+    return str(getattr(request.state, "request_id", "") or "")
+
+
+def _dump(data: Any) -> Any:
+    if isinstance(data, BaseModel):
+        return data.model_dump(mode="json", by_alias=True)
+    if isinstance(data, list):
+        return [_dump(item) for item in data]
+    return data
+
+
+def envelope(
+    request: Request,
+    data: Any = None,
+    *,
+    status_code: int = 200,
+    code: str | None = None,
+    message: str | None = None,
+) -> Response:
+    body: dict[str, Any] = {
+        "code": code or ("CREATED" if status_code == 201 else "OK"),
+        "message": message or ("Created" if status_code == 201 else "Success"),
+        "requestId": request_id_of(request),
+    }
+    # Every envelope carries ``data``, so clients can read it without a key check.
+    body["data"] = _dump(data)
+    return Response(orjson.dumps(body), status_code=status_code, media_type="application/json")
+
+
+def list_envelope(request: Request, items: list[Any], next_cursor: str | None) -> Response:
+    return envelope(request, {"nextCursor": next_cursor, "items": [_dump(i) for i in items]})
+
+
+def error_envelope(request: Request, error: SahodError) -> Response:
+    return envelope(
+        request,
+        status_code=error.status_code,
+        code=error.code,
+        message=error.message,
+        data={},
+    )

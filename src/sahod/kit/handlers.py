@@ -1,0 +1,94 @@
+"""The one place that turns any failure into the Smile envelope."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from sahod.errors import (
+    InvalidParameters,
+    InvalidToken,
+    MissingResource,
+    SahodError,
+    UnsupportedMethod,
+    UnsupportedType,
+)
+from sahod.kit.envelope import error_envelope
+
+log = logging.getLogger("sahod.errors")
+
+
+def _field_name(location: Sequence[Any]) -> str:
+    parts = [str(p) for p in location if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) if parts else "body"
+
+
+def describe_validation(errors: Sequence[Any]) -> str:
+    """One sentence naming each field that is wrong, for a 400 INVALID_PARAMETERS."""
+    messages: list[str] = []
+    for error in errors[:5]:
+        kind = error.get("type", "")
+        location = error.get("loc", ())
+        field = _field_name(location)
+        if kind == "json_invalid":
+            messages.append("the body is not valid JSON")
+        elif kind == "missing":
+            messages.append(f"{field} is required")
+        elif kind == "extra_forbidden":
+            messages.append(f"{field} is not a known field")
+        else:
+            messages.append(f"{field}: {error.get('msg', 'is not valid')}")
+    return "; ".join(messages) + "."
+
+
+async def _sahod_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, SahodError)
+    return error_envelope(request, exc)
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    return error_envelope(request, InvalidParameters(describe_validation(exc.errors())))
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    error: SahodError
+    if exc.status_code == 404:
+        error = MissingResource("There is no such path.")
+    elif exc.status_code == 405:
+        error = UnsupportedMethod()
+    elif exc.status_code == 415:
+        error = UnsupportedType()
+    elif exc.status_code == 401:
+        error = InvalidToken()
+    elif 400 <= exc.status_code < 500:
+        error = InvalidParameters(str(exc.detail))
+    else:
+        error = SahodError()
+    return error_envelope(request, error)
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    # The trace goes to the log with the request id; the client sees only the envelope.
+    log.exception(
+        "unhandled error in %s %s (%s)",
+        request.method,
+        request.url.path,
+        getattr(request.state, "request_id", ""),
+        exc_info=exc,
+    )
+    return error_envelope(request, SahodError())
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(SahodError, _sahod_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,102 @@
+"""Pure ASGI middleware: a request id on every response, and a bound on body size.
+
+Written against raw ASGI rather than BaseHTTPMiddleware, which would add a task and a
+memory copy to every request.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from sahod.kit.envelope import REQUEST_ID_HEADER
+
+_HEADER = REQUEST_ID_HEADER.lower().encode()
+
+
+def new_request_id() -> str:
+    return f"req-{secrets.token_hex(12)}"
+
+
+class RequestIdMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = new_request_id()
+        scope.setdefault("state", {})["request_id"] = request_id
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [h for h in message.get("headers", []) if h[0].lower() != _HEADER]
+                headers.append((_HEADER, request_id.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+class BodyLimitMiddleware:
+    """Refuses a body larger than the limit with the 400 envelope, before anyone reads it."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await self._refuse(scope, send)
+            return
+        received = 0
+        too_large = False
+
+        async def counted_receive() -> Message:
+            nonlocal received, too_large
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    too_large = True
+                    raise BodyTooLarge
+            return message
+
+        try:
+            await self.app(scope, counted_receive, send)
+        except BodyTooLarge:
+            await self._refuse(scope, send)
+
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        request_id = scope.get("state", {}).get("request_id", "")
+        body = orjson.dumps(
+            {
+                "code": "INVALID_PARAMETERS",
+                "message": f"The request body is larger than {self.max_bytes} bytes.",
+                "requestId": request_id,
+                "data": {},
+            }
+        )
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 400,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+class BodyTooLarge(Exception):
+    pass

@@ -1,0 +1,85 @@
+"""Keyset pagination: ``size`` and an opaque ``cursor``, the same on every list.
+
+A cursor names the last row seen by its internal sequence number, so fetching page N
+costs one index range scan, however large N is.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import Query
+from sqlalchemy import Select
+from sqlalchemy.orm import InstrumentedAttribute
+
+from sahod.errors import InvalidParameters
+
+DEFAULT_SIZE = 10
+MAX_SIZE = 150
+_CURSOR_PREFIX = "c1:"
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    size: int
+    after_seq: int | None
+
+
+def encode_cursor(seq: int) -> str:
+    return base64.urlsafe_b64encode(f"{_CURSOR_PREFIX}{seq}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        text = base64.urlsafe_b64decode(padded.encode("ascii")).decode("ascii")
+    except (binascii.Error, UnicodeError, ValueError):
+        raise InvalidParameters("cursor is not a cursor this API returned") from None
+    if not text.startswith(_CURSOR_PREFIX) or not text[len(_CURSOR_PREFIX) :].isdigit():
+        raise InvalidParameters("cursor is not a cursor this API returned")
+    return int(text[len(_CURSOR_PREFIX) :])
+
+
+def page_request(
+    size: Annotated[
+        int,
+        Query(ge=1, le=MAX_SIZE, description="How many items a page holds (1 to 150)."),
+    ] = DEFAULT_SIZE,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=200, description="The `nextCursor` of the previous page."),
+    ] = None,
+) -> PageRequest:
+    return PageRequest(size=size, after_seq=decode_cursor(cursor) if cursor else None)
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: Sequence[T]
+    next_cursor: str | None
+
+
+def page_of(rows: Sequence[T], request: PageRequest, seq_of: Callable[[T], int]) -> Page[T]:
+    """Rows were fetched with ``limit size + 1``; the extra row only says there is more."""
+    if len(rows) > request.size:
+        kept = rows[: request.size]
+        return Page(items=kept, next_cursor=encode_cursor(seq_of(kept[-1])))
+    return Page(items=rows, next_cursor=None)
+
+
+SelectT = TypeVar("SelectT", bound=Select[Any])
+
+
+def keyset(
+    statement: SelectT, seq_column: InstrumentedAttribute[int], request: PageRequest
+) -> SelectT:
+    """Newest first; one row more than the page, to learn whether another page follows."""
+    if request.after_seq is not None:
+        statement = statement.where(seq_column < request.after_seq)
+    return statement.order_by(seq_column.desc()).limit(request.size + 1)

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sahod.errors import InvalidParameters
+from sahod.kit.crypto import hash_secret, new_secret, secret_matches
+from sahod.tenants import repository
+from sahod.tenants.models import ApiKey, Tenant
+from sahod.tenants.schemas import IssuedKeys, TenantContext, TenantMode
+
+_AUTH_CACHE_SECONDS = 30.0
+_AUTH_CACHE_MAX = 10_000
+
+
+def tenant_slug(name: str) -> str:
+    """A tenant id from its name: lowercase letters and digits, as user ids embed it."""
+    slug = re.sub(r"[^a-z0-9]", "", name.lower())[:24]
+    return slug or "tenant"
+
+
+async def create_tenant(
+    session: AsyncSession, name: str, mode: TenantMode, now: datetime
+) -> IssuedKeys:
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise InvalidParameters("name must be 1 to 200 characters")
+    tenant_id = tenant_slug(name)
+    while await repository.tenant_id_taken(session, tenant_id):
+        tenant_id = f"{tenant_slug(name)[:19]}{secrets.token_hex(2)}"
+    key_prefix = "sk_test" if mode is TenantMode.SANDBOX else "sk_live"
+    api_key = f"{key_prefix}_{secrets.token_hex(12)}"
+    api_secret = new_secret("ss")
+    await repository.add_tenant(
+        session,
+        Tenant(id=tenant_id, name=name, mode=mode.value, created_at=now),
+        ApiKey(
+            key=api_key, tenant_id=tenant_id, secret_hash=hash_secret(api_secret), created_at=now
+        ),
+    )
+    return IssuedKeys(tenant_id=tenant_id, api_key=api_key, api_secret=api_secret, mode=mode)
+
+
+class Authenticator:
+    """Checks HTTP Basic ``apiKey:apiSecret``.
+
+    A short-lived in-process cache keeps the key lookup off the hot path of every API call;
+    a revoked key stops working within ``_AUTH_CACHE_SECONDS``.
+    """
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[str, str], tuple[float, TenantContext]] = {}
+
+    async def authenticate(
+        self, session: AsyncSession, api_key: str, api_secret: str
+    ) -> TenantContext | None:
+        cache_key = (api_key, hash_secret(api_secret))
+        cached = self._cache.get(cache_key)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        found = await repository.find_active_key(session, api_key)
+        if found is None or not secret_matches(api_secret, found[0].secret_hash):
+            return None
+        context = TenantContext(id=found[1].id, mode=TenantMode(found[1].mode))
+        if len(self._cache) >= _AUTH_CACHE_MAX:
+            self._cache.clear()
+        self._cache[cache_key] = (time.monotonic() + _AUTH_CACHE_SECONDS, context)
+        return context

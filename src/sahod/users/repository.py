@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sahod.accounts.models import Account
+from sahod.kit.pagination import PageRequest, keyset
+from sahod.users.models import AccessToken, User
+
+
+@dataclass(frozen=True, slots=True)
+class UserRow:
+    user: User
+    providers: list[str]
+    account_statuses: list[str]
+
+
+def _with_account_summary() -> Any:
+    active_providers = (
+        select(func.array_agg(func.distinct(Account.provider_id)))
+        .where(Account.user_id == User.id, Account.connection_status != "DISCONNECTED")
+        .scalar_subquery()
+    )
+    statuses = (
+        select(func.array_agg(func.distinct(Account.connection_status)))
+        .where(Account.user_id == User.id)
+        .scalar_subquery()
+    )
+    return select(User, active_providers, statuses)
+
+
+def _row(row: Any) -> UserRow:
+    return UserRow(user=row[0], providers=sorted(row[1] or []), account_statuses=row[2] or [])
+
+
+async def add_user(session: AsyncSession, user: User) -> None:
+    session.add(user)
+    await session.flush()
+
+
+async def get_user(session: AsyncSession, tenant_id: str, user_id: str) -> UserRow | None:
+    row = (
+        await session.execute(
+            _with_account_summary().where(User.tenant_id == tenant_id, User.id == user_id)
+        )
+    ).first()
+    return None if row is None else _row(row)
+
+
+async def user_exists(session: AsyncSession, tenant_id: str, user_id: str) -> bool:
+    found = await session.execute(
+        select(User.id).where(User.tenant_id == tenant_id, User.id == user_id)
+    )
+    return found.first() is not None
+
+
+async def list_users(
+    session: AsyncSession,
+    tenant_id: str,
+    page: PageRequest,
+    *,
+    created_from: datetime | None,
+    created_before: datetime | None,
+) -> Sequence[UserRow]:
+    statement = _with_account_summary().where(User.tenant_id == tenant_id)
+    if created_from is not None:
+        statement = statement.where(User.created_at >= created_from)
+    if created_before is not None:
+        statement = statement.where(User.created_at < created_before)
+    rows = (await session.execute(keyset(statement, User.seq, page))).all()
+    return [_row(row) for row in rows]
+
+
+async def add_token(session: AsyncSession, token: AccessToken) -> None:
+    session.add(token)
+    await session.flush()
+
+
+async def find_token(session: AsyncSession, token_hash: str) -> AccessToken | None:
+    return (
+        await session.execute(select(AccessToken).where(AccessToken.token_hash == token_hash))
+    ).scalar_one_or_none()

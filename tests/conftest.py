@@ -1,0 +1,167 @@
+"""Tests run on a real PostgreSQL: ``SAHOD_TEST_DATABASE_URL`` when set, else an embedded one.
+
+Each pytest worker gets a database of its own, migrated once; each test runs inside a
+transaction that is rolled back at its end, so tests neither see nor clean up each other.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+
+from sahod.app import create_app
+from sahod.config import Settings
+from sahod.db import libpq_url, start_embedded
+from sahod.kit.clock import ManualClock
+from sahod.runtime import Runtime, open_runtime
+from sahod.tenants.schemas import IssuedKeys, TenantMode
+from sahod.tenants.service import create_tenant
+
+TEST_START = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
+
+
+def _admin_url(url: str, database: str) -> str:
+    base, _, query = libpq_url(url).partition("?")
+    server = base.rsplit("/", 1)[0]
+    return f"{server}/{database}" + (f"?{query}" if query else "")
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A URL of a server where this worker may create databases."""
+    configured = os.environ.get("SAHOD_TEST_DATABASE_URL")
+    if configured:
+        yield configured
+        return
+    embedded = start_embedded(tmp_path_factory.mktemp("embedded-pg"))
+    yield embedded.url
+
+
+@pytest.fixture(scope="session")
+def database_url(server_url: str, worker_id: str) -> Iterator[str]:
+    name = f"sahod_test_{worker_id}_{secrets.token_hex(3)}"
+    admin = _admin_url(server_url, "postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield _admin_url(server_url, name)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def test_settings(database_url: str) -> Settings:
+    data_dir = Path(tempfile.mkdtemp(prefix="sahod-test-"))
+    return Settings(
+        database_url=database_url,
+        data_dir=data_dir,
+        run_worker=False,
+        sealing_key=base64.b64encode(secrets.token_bytes(32)).decode(),
+        public_url="http://testserver",
+    )
+
+
+@pytest.fixture(scope="session")
+async def shared_runtime(test_settings: Settings, database_url: str) -> AsyncIterator[Runtime]:
+    async with open_runtime(test_settings, database_url=database_url) as runtime:
+        yield runtime
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(TEST_START)
+
+
+@pytest.fixture
+async def db_connection(shared_runtime: Runtime) -> AsyncIterator[AsyncConnection]:
+    async with shared_runtime.engine.connect() as connection:
+        transaction = await connection.begin()
+        try:
+            yield connection
+        finally:
+            await transaction.rollback()
+
+
+@pytest.fixture
+def runtime(shared_runtime: Runtime, db_connection: AsyncConnection, clock: ManualClock) -> Runtime:
+    """The shared runtime, but every session joins this test's rolled-back transaction."""
+    factory = async_sessionmaker(
+        bind=db_connection,
+        expire_on_commit=False,
+        autoflush=False,
+        join_transaction_mode="create_savepoint",
+    )
+    return replace(shared_runtime, session_factory=factory, clock=clock)
+
+
+@pytest.fixture
+async def session(runtime: Runtime) -> AsyncIterator[AsyncSession]:
+    async with runtime.session_factory() as session:
+        yield session
+
+
+@pytest.fixture
+def app(runtime: Runtime) -> object:
+    return create_app(runtime=runtime)
+
+
+@dataclass
+class TenantClient:
+    """An HTTP client authenticated as one tenant."""
+
+    keys: IssuedKeys
+    http: httpx.AsyncClient
+
+    @property
+    def tenant_id(self) -> str:
+        return self.keys.tenant_id
+
+
+async def _tenant_client(
+    app: object, session: AsyncSession, name: str, clock: ManualClock
+) -> TenantClient:
+    keys = await create_tenant(session, name, TenantMode.SANDBOX, clock.now())
+    await session.commit()
+    http = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),  # type: ignore[arg-type]
+        base_url="http://testserver",
+        auth=(keys.api_key, keys.api_secret),
+    )
+    return TenantClient(keys=keys, http=http)
+
+
+@pytest.fixture
+async def tenant(
+    app: object, session: AsyncSession, clock: ManualClock
+) -> AsyncIterator[TenantClient]:
+    client = await _tenant_client(app, session, "Acme Lending", clock)
+    async with client.http:
+        yield client
+
+
+@pytest.fixture
+async def other_tenant(
+    app: object, session: AsyncSession, clock: ManualClock
+) -> AsyncIterator[TenantClient]:
+    client = await _tenant_client(app, session, "Other Bank", clock)
+    async with client.http:
+        yield client
+
+
+@pytest.fixture
+async def anonymous(app: object) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),  # type: ignore[arg-type]
+        base_url="http://testserver",
+    ) as http:
+        yield http
