@@ -80,6 +80,9 @@ async def test_unknown_paths_and_methods_keep_the_envelope(tenant: TenantClient)
     assert (missing.status_code, missing.json()["code"]) == (404, "MISSING_RESOURCE")
     wrong_method = await tenant.http.put("/v1/providers")
     assert (wrong_method.status_code, wrong_method.json()["code"]) == (405, "UNSUPPORTED_METHOD")
+    assert wrong_method.headers["allow"] == "GET, HEAD"
+    users = await tenant.http.delete("/v1/users")
+    assert users.headers["allow"] == "GET, HEAD, POST"
 
 
 async def test_bad_pagination_parameters_are_400(tenant: TenantClient) -> None:

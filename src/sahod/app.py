@@ -8,17 +8,19 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
 from sahod.accounts.endpoints import router as accounts_router
 from sahod.config import Settings, get_settings
 from sahod.datapoints.endpoints import router as datapoints_router
-from sahod.errors import UnsupportedType
+from sahod.errors import InvalidParameters, UnsupportedType
 from sahod.kit import handlers
-from sahod.kit.envelope import envelope
+from sahod.kit.envelope import ERROR_RESPONSES, envelope
 from sahod.kit.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from sahod.providers.endpoints import router as providers_router
 from sahod.runtime import Runtime, open_runtime
@@ -54,13 +56,24 @@ async def require_json_body(request: Request) -> None:
         raise UnsupportedType()
 
 
+async def refuse_nul_characters(request: Request) -> None:
+    """PostgreSQL text cannot hold NUL; a parameter carrying one is refused by name."""
+    for name, value in [*request.query_params.multi_items(), *request.path_params.items()]:
+        if "\x00" in str(value) or "\x00" in name:
+            raise InvalidParameters(f"{name} must not contain NUL characters")
+
+
 async def bare(request: Request) -> Response:
     """A fixed body through the same middleware and envelope: the benchmark's baseline."""
     return envelope(request, {"status": "ok"})
 
 
 def api_router() -> APIRouter:
-    v1 = APIRouter(prefix="/v1", dependencies=[Depends(require_json_body)])
+    v1 = APIRouter(
+        prefix="/v1",
+        dependencies=[Depends(refuse_nul_characters), Depends(require_json_body)],
+        responses=ERROR_RESPONSES,
+    )
     for router in (
         providers_router,
         users_router,
@@ -70,6 +83,29 @@ def api_router() -> APIRouter:
     ):
         v1.include_router(router)
     return v1
+
+
+def install_openapi(app: FastAPI) -> None:
+    """The generated document, less FastAPI's 422: invalid input is our 400 envelope."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+            )
+            for item in document.get("paths", {}).values():
+                for operation in item.values():
+                    operation.get("responses", {}).pop("422", None)
+            schemas = document.get("components", {}).get("schemas", {})
+            schemas.pop("HTTPValidationError", None)
+            schemas.pop("ValidationError", None)
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
@@ -112,6 +148,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         docs_url="/v1/docs",
         redoc_url="/v1/redoc",
     )
+    install_openapi(app)
     app.state.authenticator = Authenticator()
     app.state.settings = settings
     if runtime is not None:

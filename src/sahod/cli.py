@@ -8,6 +8,7 @@ import json
 import logging
 import signal
 from collections.abc import Sequence
+from types import FrameType
 
 from sahod.config import Settings, get_settings
 from sahod.db import describe_url, resolve_database_url, session_scope
@@ -45,6 +46,24 @@ def _banner(settings: Settings, keys: IssuedKeys | None, database: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _graceful_server(config: object) -> object:
+    import uvicorn
+
+    class GracefulServer(uvicorn.Server):
+        """Shuts down on SIGINT/SIGTERM and returns, rather than re-raising the signal as
+        uvicorn does, so our own cleanup (worker, pools, embedded PostgreSQL) runs and the
+        process exits 0."""
+
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            if self.should_exit and sig == signal.SIGINT:
+                self.force_exit = True
+            else:
+                self.should_exit = True
+
+    assert isinstance(config, uvicorn.Config)
+    return GracefulServer(config)
+
+
 async def _serve(settings: Settings) -> None:
     import uvicorn
 
@@ -67,7 +86,8 @@ async def _serve(settings: Settings) -> None:
             lifespan="on",
             proxy_headers=False,
         )
-        server = uvicorn.Server(config)
+        server = _graceful_server(config)
+        assert isinstance(server, uvicorn.Server)
         print(_banner(settings, keys, describe_url(runtime.database_url)), flush=True)
         await server.serve()
 

@@ -126,7 +126,11 @@ async def session_scope(
 
 
 async def session_dependency(request: Request) -> AsyncIterator[AsyncSession]:
-    """The request's unit of work; committed before the response is sent."""
+    """The request's unit of work; committed before the response is sent.
+
+    Endpoints take it through ``sahod.kit.deps.Session`` (``scope="function"``), which is
+    what makes the commit precede the response.
+    """
     factory: async_sessionmaker[AsyncSession] = request.app.state.session_factory
     async with session_scope(factory) as session:
         yield session

@@ -32,8 +32,13 @@ AccountId = Annotated[
     str | None,
     Query(alias="accountId", max_length=200, deprecated=True, description="Use sourceId."),
 ]
-StartMonth = Annotated[str | None, Query(alias="startMonth", description="YYYY-MM, inclusive.")]
-EndMonth = Annotated[str | None, Query(alias="endMonth", description="YYYY-MM, inclusive.")]
+_MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+StartMonth = Annotated[
+    str | None, Query(alias="startMonth", pattern=_MONTH, description="YYYY-MM, inclusive.")
+]
+EndMonth = Annotated[
+    str | None, Query(alias="endMonth", pattern=_MONTH, description="YYYY-MM, inclusive.")
+]
 
 
 def _register(spec: KindSpec) -> None:

@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
 
 from fastapi import Query
+from pydantic import BeforeValidator
 
 from sahod.errors import InvalidParameters
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date_only(value: object) -> object:
+    # Lax parsing would read "0" or "1700000000" as a Unix time; an API date is YYYY-MM-DD.
+    if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
+        raise ValueError("must be a date as YYYY-MM-DD")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
+
 StartDate = Annotated[
-    date | None, Query(alias="startDate", description="Only items on or after this date (UTC).")
+    IsoDate | None,
+    Query(alias="startDate", description="Only items on or after this date (UTC)."),
 ]
 EndDate = Annotated[
-    date | None, Query(alias="endDate", description="Only items on or before this date (UTC).")
+    IsoDate | None,
+    Query(alias="endDate", description="Only items on or before this date (UTC)."),
 ]
 
 

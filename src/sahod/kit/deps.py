@@ -23,7 +23,9 @@ def app_settings(request: Request) -> Settings:
     return settings
 
 
-Session = Annotated[AsyncSession, Depends(session_dependency)]
+# scope="function": the commit runs when the endpoint returns, before the response is
+# sent, so a client never sees a success whose commit then failed.
+Session = Annotated[AsyncSession, Depends(session_dependency, scope="function")]
 AppClock = Annotated[Clock, Depends(app_clock)]
 AppSettings = Annotated[Settings, Depends(app_settings)]
 Page = Annotated[PageRequest, Depends(page_request)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Generic, TypeVar
 
 import orjson
@@ -37,6 +38,30 @@ class ListData(BaseModel, Generic[T]):
     items: list[T]
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+
+class ErrorEnvelope(BaseModel):
+    """Every error: a code from the status table, a message naming the problem, no data."""
+
+    code: str
+    message: str
+    request_id: str
+    data: dict[str, Any]
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"model": ErrorEnvelope, "description": description}
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _error("INVALID_PARAMETERS: malformed JSON, a wrong type or value, an unknown field"),
+    401: _error("INVALID_TOKEN: missing or wrong credentials"),
+    404: _error("MISSING_RESOURCE: no such object for this tenant"),
+    415: _error("UNSUPPORTED_TYPE: a request body that is not JSON"),
+    500: _error("SERVER_ERROR"),
+}
 
 
 class EmptyEnvelope(BaseModel):
@@ -81,11 +106,16 @@ def list_envelope(request: Request, items: list[Any], next_cursor: str | None) -
     return envelope(request, {"nextCursor": next_cursor, "items": [_dump(i) for i in items]})
 
 
-def error_envelope(request: Request, error: SahodError) -> Response:
-    return envelope(
+def error_envelope(
+    request: Request, error: SahodError, headers: Mapping[str, str] | None = None
+) -> Response:
+    response = envelope(
         request,
         status_code=error.status_code,
         code=error.code,
         message=error.message,
         data={},
     )
+    if headers:
+        response.headers.update(headers)
+    return response

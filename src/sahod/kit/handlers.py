@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DataError, DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -63,7 +65,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     if exc.status_code == 404:
         error = MissingResource("There is no such path.")
     elif exc.status_code == 405:
-        error = UnsupportedMethod()
+        return error_envelope(
+            request, UnsupportedMethod(), headers={"Allow": allowed_methods(request)}
+        )
     elif exc.status_code == 415:
         error = UnsupportedType()
     elif exc.status_code == 401:
@@ -72,7 +76,42 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         error = InvalidParameters(str(exc.detail))
     else:
         error = SahodError()
-    return error_envelope(request, error)
+    # Keep what the exception says about the response, such as a 405's Allow header.
+    return error_envelope(request, error, headers=exc.headers)
+
+
+async def _unstorable_value(request: Request, exc: Exception) -> Response:
+    # A value the database cannot hold (a NUL byte, an out-of-range number) that got past
+    # validation: the request is at fault, and nothing was written.
+    log.warning(
+        "data error in %s %s: %s",
+        request.method,
+        request.url.path,
+        type(exc.orig if isinstance(exc, DBAPIError) else exc).__name__,
+    )
+    return error_envelope(
+        request, InvalidParameters("A value in the request cannot be stored; check its characters.")
+    )
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method the API documents for this path (Starlette names one route's only)."""
+    table: list[tuple[re.Pattern[str], set[str]]] | None = getattr(
+        request.app.state, "allow_table", None
+    )
+    if table is None:
+        table = []
+        for template, item in request.app.openapi().get("paths", {}).items():
+            pattern = re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", template) + "$")
+            table.append((pattern, {method.upper() for method in item}))
+        request.app.state.allow_table = table
+    methods: set[str] = set()
+    for pattern, documented in table:
+        if pattern.match(request.url.path):
+            methods |= documented
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
@@ -91,4 +130,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(SahodError, _sahod_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DataError, _unstorable_value)
     app.add_exception_handler(Exception, _unexpected)

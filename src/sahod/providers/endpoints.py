@@ -29,7 +29,8 @@ async def list_providers(
     name: Annotated[str | None, Query(max_length=200, description="Part of the name.")] = None,
     ids: Annotated[list[str] | None, Query(description="Only these provider ids.")] = None,
     top_ids: Annotated[
-        list[str] | None, Query(alias="topIds", description="Listed first (at most 10).")
+        list[str] | None,
+        Query(alias="topIds", max_length=10, description="Listed first (at most 10)."),
     ] = None,
 ) -> Response:
     """List the data providers: SSS, GSIS, PhilHealth and Pag-IBIG."""

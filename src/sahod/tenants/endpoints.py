@@ -37,7 +37,7 @@ def _basic_credentials(request: Request) -> tuple[str, str]:
 
 async def current_tenant(
     request: Request,
-    session: Annotated[AsyncSession, Depends(session_dependency)],
+    session: Annotated[AsyncSession, Depends(session_dependency, scope="function")],
     _declared: Annotated[object, Depends(basic_scheme)] = None,
 ) -> TenantContext:
     api_key, api_secret = _basic_credentials(request)

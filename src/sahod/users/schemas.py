@@ -27,6 +27,8 @@ class UserCreate(WireModel):
         if len(value) > MAX_METADATA_PAIRS:
             raise ValueError(f"at most {MAX_METADATA_PAIRS} pairs are allowed")
         for key, item in value.items():
+            if "\x00" in key or "\x00" in item:
+                raise ValueError("keys and values must not contain NUL characters")
             if not key or len(key) > MAX_METADATA_KEY:
                 raise ValueError(f"keys must be 1 to {MAX_METADATA_KEY} characters")
             if len(item) > MAX_METADATA_VALUE:

@@ -1,0 +1,59 @@
+"""A real `sahod serve` process on the test database, shared by a module's tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.server import SahodProcess, start_sahod
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    process: SahodProcess
+    api_key: str
+    api_secret: str
+
+    @property
+    def base_url(self) -> str:
+        return self.process.base_url
+
+
+def create_tenant_with_cli(database_url: str, data_dir: Path, name: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SAHOD_")}
+    env.update({"SAHOD_DATABASE_URL": database_url, "SAHOD_DATA_DIR": str(data_dir)})
+    done = subprocess.run(
+        [sys.executable, "-m", "sahod.cli", "tenants", "create", name, "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    keys: dict[str, str] = json.loads(done.stdout.strip().splitlines()[-1])
+    return keys
+
+
+@pytest.fixture(scope="module")
+def live_server(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    data_dir = tmp_path_factory.mktemp("live")
+    keys = create_tenant_with_cli(database_url, data_dir, "Live Tenant")
+    process = start_sahod(
+        ["serve"],
+        env={"SAHOD_DATABASE_URL": database_url},
+        ready=r"Sahod is running",
+        data_dir=data_dir,
+    )
+    try:
+        yield LiveServer(process=process, api_key=keys["apiKey"], api_secret=keys["apiSecret"])
+    finally:
+        process.stop()

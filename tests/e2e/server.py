@@ -1,0 +1,103 @@
+"""Start a real `sahod` process on a free loopback port, for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+
+def _answers(base_url: str) -> bool:
+    try:
+        return httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class SahodProcess:
+    process: subprocess.Popen[str]
+    port: int
+    output: list[str] = field(default_factory=list)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def printed(self, pattern: str) -> str:
+        found = re.search(pattern, "".join(self.output))
+        assert found, f"{pattern!r} not in the output:\n{''.join(self.output)}"
+        return found.group(1)
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+        return self.process.returncode
+
+
+def start_sahod(
+    args: list[str],
+    *,
+    env: Mapping[str, str],
+    ready: str,
+    data_dir: Path,
+    port: int | None = None,
+    timeout: float = 90,
+    wait_http: bool = True,
+) -> SahodProcess:
+    """Run ``sahod ARGS`` and wait until its output matches ``ready``."""
+    port = port or free_port()
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("SAHOD_")}
+    full_env.update(
+        {"SAHOD_PORT": str(port), "SAHOD_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"}
+    )
+    full_env.update(env)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sahod.cli", *args],
+        env=full_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    running = SahodProcess(process=process, port=port)
+    assert process.stdout is not None
+    stdout = process.stdout
+
+    def pump() -> None:
+        for line in stdout:
+            running.output.append(line)
+
+    threading.Thread(target=pump, daemon=True).start()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if re.search(ready, "".join(running.output)) and (
+            not wait_http or _answers(running.base_url)
+        ):
+            return running
+        if process.poll() is not None:
+            break
+        time.sleep(0.1)
+    running.stop(signal.SIGKILL)
+    raise AssertionError(f"sahod {args} did not get ready:\n{''.join(running.output)}")

@@ -1,0 +1,76 @@
+"""`sahod serve` with nothing configured: the embedded PostgreSQL, a real process, real HTTP."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.e2e.server import start_sahod
+
+
+@pytest.mark.xdist_group("embedded-serve")
+def test_serve_with_embedded_defaults_keeps_its_keys_and_data(tmp_path: Path) -> None:
+    data_dir = tmp_path / "sahod-data"
+    first = start_sahod(["serve"], env={}, ready=r"API secret:\s+\S+", data_dir=data_dir)
+    try:
+        key = first.printed(r"API key:\s+(\S+)")
+        secret = first.printed(r"API secret:\s+(\S+)")
+        with httpx.Client(base_url=first.base_url, auth=(key, secret), timeout=10) as http:
+            providers = http.get("/v1/providers").json()["data"]["items"]
+            assert [p["id"] for p in providers] == ["sss", "gsis", "philhealth", "pagibig"]
+            created = http.post("/v1/users", json={"externalMetadata": {"ref": "e2e"}})
+            assert created.status_code == 201
+            user_id = created.json()["data"]["user"]["id"]
+            assert http.get("/v1/users", auth=(key, "wrong")).status_code == 401
+    finally:
+        assert first.stop() == 0
+    assert (data_dir / "pgdata" / "PG_VERSION").exists()
+    # A clean stop stops the embedded PostgreSQL too.
+    assert not (data_dir / "pgdata" / "postmaster.pid").exists()
+    assert oct((data_dir / "sealing.key").stat().st_mode & 0o777) == "0o600"
+
+    second = start_sahod(["serve"], env={}, ready=r"API secret:\s+\S+", data_dir=data_dir)
+    try:
+        assert second.printed(r"API key:\s+(\S+)") == key
+        assert second.printed(r"API secret:\s+(\S+)") == secret
+        with httpx.Client(base_url=second.base_url, auth=(key, secret), timeout=10) as http:
+            user = http.get(f"/v1/users/{user_id}").json()["data"]
+            assert user["externalMetadata"] == {"ref": "e2e"}
+    finally:
+        assert second.stop() == 0
+    assert not (data_dir / "pgdata" / "postmaster.pid").exists()
+
+
+def test_tenants_create_prints_the_keys_once_as_json(tmp_path: Path, database_url: str) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SAHOD_")}
+    env.update({"SAHOD_DATABASE_URL": database_url, "SAHOD_DATA_DIR": str(tmp_path)})
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sahod.cli",
+            "tenants",
+            "create",
+            "Bayad Lending",
+            "--mode",
+            "production",
+            "--json",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    keys = json.loads(done.stdout.strip().splitlines()[-1])
+    assert set(keys) == {"tenantId", "apiKey", "apiSecret", "mode"}
+    assert keys["mode"] == "production"
+    assert keys["tenantId"].startswith("bayadlending")
+    assert keys["apiKey"].startswith("sk_live_")
