@@ -95,7 +95,16 @@ def describe_url(url: str) -> str:
     return f"{parsed.scheme}://{parsed.username or ''}@{host}{parsed.path}"
 
 
+def _use_orjson_for_jsonb() -> None:
+    # JSONB payloads are the bulk of every data point page; orjson parses them ~3x faster.
+    import orjson
+    from psycopg.types.json import set_json_loads
+
+    set_json_loads(orjson.loads)
+
+
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    _use_orjson_for_jsonb()
     return create_async_engine(
         sqlalchemy_url(url),
         pool_size=pool_size,

@@ -40,13 +40,13 @@ async def list_accounts(
         created_from=day_start(start_date) if start_date else None,
         created_before=day_after(end_date) if end_date else None,
     )
-    result = page_of(accounts, page, lambda account: account.seq)
+    result = page_of(accounts, page, lambda row: int(row.seq))
     return list_envelope(
-        request, [service.account_out(a) for a in result.items], result.next_cursor
+        request, [service.account_wire(row) for row in result.items], result.next_cursor
     )
 
 
 @router.get("/accounts/{id}", response_model=Envelope[AccountOut])
 async def get_account(request: Request, tenant: Tenant, session: Session, id: str) -> Response:
     """Retrieve one account, with its connection and monitoring state."""
-    return envelope(request, service.account_out(await service.get_account(session, tenant, id)))
+    return envelope(request, await service.get_account_wire(session, tenant, id))

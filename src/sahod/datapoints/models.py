@@ -30,7 +30,9 @@ class DataPoint(Base):
     __tablename__ = "datapoints"
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    seq: Mapped[int] = mapped_column(BigInteger, Identity(), unique=True)
+    # Unique by construction (an identity); no index of its own: every read is tenant-scoped
+    # and uses a (tenant_id, …, seq) index, and a lone seq index only tempts the planner.
+    seq: Mapped[int] = mapped_column(BigInteger, Identity())
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))

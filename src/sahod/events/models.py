@@ -16,7 +16,9 @@ class Event(Base):
     __tablename__ = "events"
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    seq: Mapped[int] = mapped_column(BigInteger, Identity(), unique=True)
+    # Unique by construction (an identity); no index of its own: every read is tenant-scoped
+    # and uses a (tenant_id, …, seq) index, and a lone seq index only tempts the planner.
+    seq: Mapped[int] = mapped_column(BigInteger, Identity())
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     type: Mapped[str] = mapped_column(String(40))
     data: Mapped[dict[str, Any]] = mapped_column(JSONB)

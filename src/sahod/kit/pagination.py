@@ -46,7 +46,7 @@ def decode_cursor(cursor: str) -> int:
     return int(text[len(_CURSOR_PREFIX) :])
 
 
-def page_request(
+async def page_request(
     size: Annotated[
         int,
         Query(ge=1, le=MAX_SIZE, description="How many items a page holds (1 to 150)."),
@@ -56,6 +56,7 @@ def page_request(
         Query(max_length=200, description="The `nextCursor` of the previous page."),
     ] = None,
 ) -> PageRequest:
+    # async: a plain def dependency would be sent to the thread pool on every list call.
     return PageRequest(size=size, after_seq=decode_cursor(cursor) if cursor else None)
 
 

@@ -14,7 +14,9 @@ class User(Base):
     __tablename__ = "users"
 
     id: Mapped[str] = mapped_column(String(80), primary_key=True)
-    seq: Mapped[int] = mapped_column(BigInteger, Identity(), unique=True)
+    # Unique by construction (an identity); no index of its own: every read is tenant-scoped
+    # and uses a (tenant_id, …, seq) index, and a lone seq index only tempts the planner.
+    seq: Mapped[int] = mapped_column(BigInteger, Identity())
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     external_metadata: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
