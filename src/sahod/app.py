@@ -160,6 +160,16 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(api_router())
     app.add_api_route("/healthz", bare, methods=["GET"], include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    if settings.sandbox_portals:
+        # Simulated member portals for sandbox tenants, sharing the runtime's clock so that
+        # loan balances follow it. A production deployment turns them off.
+        from sahod.sandbox.app import create_portals_app
+
+        app.mount(
+            "/sandbox/portals",
+            create_portals_app(runtime.clock if runtime is not None else None),
+            name="sandbox-portals",
+        )
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     return app

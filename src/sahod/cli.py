@@ -144,6 +144,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("migrate", help="bring the database to the newest schema")
 
+    portals = commands.add_parser(
+        "sandbox-portals", help="run the four sandbox member portals alone"
+    )
+    portals.add_argument("--host", default="127.0.0.1")
+    portals.add_argument("--port", type=int, default=8100)
+
     tenants = commands.add_parser("tenants", help="manage tenants")
     tenant_commands = tenants.add_subparsers(dest="tenant_command", required=True)
     create = tenant_commands.add_parser("create", help="create a tenant and its API key")
@@ -172,6 +178,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         asyncio.run(_worker(settings, args.concurrency or settings.worker_concurrency))
     elif args.command == "migrate":
         _migrate(settings)
+    elif args.command == "sandbox-portals":
+        from sahod.sandbox.app import serve
+
+        print(
+            f"sandbox portals at http://{args.host}:{args.port}/ (one-time code 1234)", flush=True
+        )
+        serve(args.host, args.port)
     elif args.command == "tenants":
         keys = asyncio.run(_create_tenant(settings, args.name, TenantMode(args.mode.upper())))
         if args.json:

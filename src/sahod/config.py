@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     sandbox_portals: bool = Field(
         default=True, description="Mount the sandbox portals at /sandbox/portals/<provider>."
     )
+    portal_base_url: str | None = Field(
+        default=None,
+        description="Where connectors find the member portals; defaults to this server's "
+        "own sandbox portals, PUBLIC_URL/sandbox/portals.",
+    )
     max_body_bytes: int = 1_048_576
     token_ttl_seconds: int = 5 * 3600
     db_pool_size: int = 10
@@ -47,6 +52,9 @@ class Settings(BaseSettings):
 
     def resolved_public_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    def resolved_portal_base_url(self) -> str:
+        return (self.portal_base_url or f"{self.resolved_public_url()}/sandbox/portals").rstrip("/")
 
 
 @lru_cache(maxsize=1)

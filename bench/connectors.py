@@ -1,0 +1,230 @@
+"""How many full connector fetches per second one process completes against slow portals.
+
+A full fetch is what a first connection does: log in, pass the one-time code step, read
+every kind the provider supports (George on My.SSS: profile, employment, ten years of
+contributions, three loans with their schedules, documents). The sandbox portals run in a
+separate process on loopback with 100 ms of injected latency on every page, so the ideal
+is latency-bound:
+
+    ideal fetches/s = concurrency / (sequential round trips x 0.1 s)
+
+"Sequential round trips" is the critical path of one fetch (requests that have to wait
+for one another), measured from a traced fetch rather than assumed.
+
+The connector's per-portal limit on requests in flight is sized to the load (6 pages per
+fetch x concurrency) so that the table measures the connector, not its safety cap; the
+last row repeats the highest level with Sahod's default cap of 50 to show what it costs.
+
+    .venv/bin/python bench/connectors.py [--rounds 2] [--levels 1,50,200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+import httpx
+
+from sahod.providers.base import Connector, Credentials, MfaChallenge, PortalSession
+from sahod.providers.registry import create_connector
+
+LATENCY_S = 0.1
+PROVIDER = "sss"
+USER = Credentials("gpalomero1234@smileapi.io", "123456")
+PAGES_PER_FETCH_IN_FLIGHT = 6
+DEFAULT_CAP = 50
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def start_portals(port: int) -> subprocess.Popen[bytes]:
+    code = f"from sahod.sandbox.app import serve; serve('127.0.0.1', {port})"
+    process = subprocess.Popen([sys.executable, "-c", code])
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/", timeout=0.5)
+            return process
+        except httpx.TransportError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("the sandbox portals did not start")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process, from /proc (Linux); 0 elsewhere."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+async def full_fetch(connector: Connector) -> int:
+    outcome = await connector.login(USER)
+    if isinstance(outcome, MfaChallenge):
+        outcome = await connector.submit_mfa(outcome.pending_state, "1234")
+    assert isinstance(outcome, PortalSession)
+    return len(await connector.fetch(outcome))
+
+
+async def critical_path(base_url: str) -> tuple[int, int, int]:
+    """(sequential round trips, requests, records) of one traced fetch."""
+    spans: dict[int, list[float]] = {}
+
+    async def sent(request: httpx.Request) -> None:
+        spans[id(request)] = [time.perf_counter()]
+
+    async def answered(response: httpx.Response) -> None:
+        spans[id(response.request)].append(time.perf_counter())
+
+    async with httpx.AsyncClient(event_hooks={"request": [sent], "response": [answered]}) as http:
+        connector = create_connector(PROVIDER, base_url=base_url, http=http)
+        records = await full_fetch(connector)
+        await connector.aclose()
+    intervals = sorted((s[0], s[1]) for s in spans.values())
+    # Longest chain of requests each starting after the previous one ended.
+    depth = [1] * len(intervals)
+    for i, (start, _) in enumerate(intervals):
+        for j in range(i):
+            if intervals[j][1] <= start:
+                depth[i] = max(depth[i], depth[j] + 1)
+    return max(depth), len(intervals), records
+
+
+@dataclass
+class Level:
+    concurrency: int
+    cap: int
+    fetches: int
+    failures: int
+    seconds: float
+    latencies: list[float]
+    client_cpu: float
+    server_cpu: float
+
+
+async def run_level(
+    base_url: str, concurrency: int, cap: int, fetches: int, server_pid: int
+) -> Level:
+    """``fetches`` full fetches by ``concurrency`` workers; throughput = fetches / elapsed.
+
+    A fixed count rather than a time window: at high concurrency one fetch takes longer
+    than any short window, and counting only what finishes inside it would read zero.
+    """
+    # One connector for the provider, as a sync worker holds: its own HTTP pools and its
+    # per-portal limit on requests in flight, shared by every fetch.
+    connector = create_connector(PROVIDER, base_url=base_url, max_concurrency=cap, timeout=60)
+    latencies: list[float] = []
+    failures = 0
+    remaining = fetches
+
+    async def worker() -> None:
+        nonlocal failures, remaining
+        while remaining > 0:
+            remaining -= 1
+            started = time.monotonic()
+            try:
+                await full_fetch(connector)
+            except Exception:
+                failures += 1
+                continue
+            latencies.append(time.monotonic() - started)
+
+    cpu0, server0 = time.process_time(), cpu_seconds(server_pid)
+    began = time.monotonic()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    wall = time.monotonic() - began
+    cpu, server = time.process_time() - cpu0, cpu_seconds(server_pid) - server0
+    await connector.aclose()
+    return Level(
+        concurrency, cap, len(latencies), failures, wall, latencies, cpu / wall, server / wall
+    )
+
+
+def percentile(values: list[float], share: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+async def main(rounds: int, levels: list[int]) -> None:
+    port = free_port()
+    server = start_portals(port)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient(base_url=base_url) as admin:
+            (await admin.put(f"/{PROVIDER}/_faults", json={"latency_ms": 100})).raise_for_status()
+        round_trips, requests, records = await critical_path(base_url)
+        print(
+            f"My.SSS, George: one full fetch = {requests} requests, {round_trips} sequential "
+            f"round trips, {records} records; {LATENCY_S * 1000:.0f} ms injected latency per "
+            f"page; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start\n"
+        )
+        header = (
+            f"{'concurrency':>11} {'cap':>5} {'fetches':>7} {'fetch/s':>8} {'ideal/s':>8} "
+            f"{'ratio':>6} {'p50 s':>6} {'p95 s':>6} {'errors':>6} {'client CPU':>10} "
+            f"{'portal CPU':>10}"
+        )
+        print(header)
+        print("-" * len(header))
+        runs = [(c, max(DEFAULT_CAP, PAGES_PER_FETCH_IN_FLIGHT * c)) for c in levels]
+        runs.append((levels[-1], DEFAULT_CAP))
+        for concurrency, cap in runs:
+            count = max(10, rounds * concurrency)
+            level = await run_level(base_url, concurrency, cap, count, server.pid)
+            rate = level.fetches / level.seconds
+            ideal = concurrency / (round_trips * LATENCY_S)
+            print(
+                f"{concurrency:>11} {cap:>5} {level.fetches:>7} {rate:>8.1f} {ideal:>8.1f} "
+                f"{rate / ideal:>6.2f} {percentile(level.latencies, 0.5):>6.2f} "
+                f"{percentile(level.latencies, 0.95):>6.2f} {level.failures:>6} "
+                f"{level.client_cpu:>10.0%} {level.server_cpu:>10.0%}",
+                flush=True,
+            )
+        async with httpx.AsyncClient(base_url=base_url) as admin:
+            stats = (await admin.get(f"/{PROVIDER}/_stats")).json()
+        unusual = {
+            k: v
+            for k, v in stats.items()
+            if k.startswith("status_") and k not in ("status_200", "status_303")
+        }
+        print(f"\nportal answers other than 200/303: {json.dumps(unusual) if unusual else 'none'}")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=2,
+        help="fetches per worker at each level (at least 10 in all)",
+    )
+    parser.add_argument("--levels", default="1,50,200", help="concurrency levels")
+    args = parser.parse_args()
+    levels = [int(x) for x in args.levels.split(",")]
+    try:
+        import uvloop
+
+        runner = asyncio.Runner(loop_factory=uvloop.new_event_loop)
+    except ImportError:
+        runner = asyncio.Runner()
+    with runner:
+        runner.run(main(args.rounds, levels))

@@ -1,0 +1,1 @@
+"""eGSIS Member Online, the Government Service Insurance System's member portal."""

@@ -1,0 +1,70 @@
+"""The eGSIS Member Online connector: identities, employments, documents, incomes (the
+basic salary behind each premium) and estimated incomes (read back from the premiums)."""
+
+from __future__ import annotations
+
+from sahod.datapoints.kinds import DataPointKind
+from sahod.providers.base import ErrorCode, FetchedRecord
+from sahod.providers.gsis import parse
+from sahod.providers.normalize import check_year, eincome_records, other_years
+from sahod.providers.portal import MemberPages, PortalConnector, PortalRoutes, records
+from sahod.providers.schedules import Agency
+
+
+class GsisConnector(PortalConnector):
+    provider_id = "gsis"
+    routes = PortalRoutes(
+        login="/mo/signin",
+        otp="/mo/signin/verify",
+        home="/mo/home",
+        interstitials={
+            "/mo/account/activate": ErrorCode.ACCOUNT_INCOMPLETE,
+            "/mo/account/password-expired": ErrorCode.EXPIRED_CREDENTIALS,
+            "/mo/account/consent": ErrorCode.TOS_REQUIRED,
+            "/mo/signin/ecard": ErrorCode.UNSUPPORTED_AUTH_TYPE,
+        },
+    )
+    login_phrases = (
+        ("has been disabled", ErrorCode.ACCOUNT_DISABLED),
+        ("access to this account is restricted", ErrorCode.ACCOUNT_INACCESSIBLE),
+        ("account locked", ErrorCode.ACCOUNT_LOCKED),
+        ("fields are required", ErrorCode.AUTH_REQUIRED),
+        ("agency (employer) accounts", ErrorCode.INVALID_ACCOUNT_TYPE),
+        ("e-mail address or password is incorrect", ErrorCode.INVALID_CREDENTIALS),
+    )
+    otp_phrases = (
+        ("has expired", ErrorCode.MFA_TIMEOUT),
+        ("incorrect verification code", ErrorCode.INVALID_MFA),
+        ("verification failed", ErrorCode.INVALID_MFA),
+    )
+    alert_selector = ".validation-summary-errors, [role=alert]"
+    device_cookie = "egsis_device"
+
+    async def collect(self, pages: MemberPages) -> list[FetchedRecord]:
+        profile, service, first_year, documents = await pages.gather(
+            [
+                pages.get("profile", "/mo/member/profile"),
+                pages.get("service record", "/mo/member/service-record"),
+                pages.get("premium history", "/mo/member/premiums"),
+                pages.get("documents", "/mo/member/documents"),
+            ]
+        )
+        years = other_years(first_year)
+        more = await pages.gather(
+            pages.get("premium history", "/mo/member/premiums", {"year": y}) for y in years
+        )
+        premiums = parse.premiums(first_year)
+        for year, page in zip(years, more, strict=True):
+            rows = parse.premiums(page)
+            check_year(page, (p.contribution for p in rows), year)
+            premiums.extend(rows)
+        premiums.sort(key=lambda p: p.contribution.month)
+        return [
+            parse.identity(profile),
+            *records(DataPointKind.EMPLOYMENTS, parse.employments(service)),
+            *parse.documents(documents),
+            *records(DataPointKind.INCOMES, (parse.income(p) for p in premiums)),
+            *eincome_records(
+                Agency.GSIS, ((p.contribution.month, p.contribution.amount) for p in premiums)
+            ),
+        ]

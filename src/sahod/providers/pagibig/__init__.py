@@ -1,0 +1,1 @@
+"""Virtual Pag-IBIG, the Home Development Mutual Fund's member portal."""

@@ -1,0 +1,1 @@
+"""My PhilHealth Portal, the Philippine Health Insurance Corporation's member portal."""

@@ -1,0 +1,1 @@
+"""My.SSS, the Social Security System's member portal."""
