@@ -45,6 +45,13 @@ class Settings(BaseSettings):
         description="Where connectors find the member portals; defaults to this server's "
         "own sandbox portals, PUBLIC_URL/sandbox/portals.",
     )
+    mfa_timeout_seconds: int = Field(
+        default=300, description="How long a one-time code is awaited before MFA_TIMEOUT."
+    )
+    connector_timeout_seconds: float = 15.0
+    link_attempts: int = Field(
+        default=4, description="Tries of a retriable portal failure before SERVICE_UNAVAILABLE."
+    )
     max_body_bytes: int = 1_048_576
     token_ttl_seconds: int = 5 * 3600
     db_pool_size: int = 10

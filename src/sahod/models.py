@@ -1,10 +1,20 @@
 """Every table, imported once so that Alembic and the tests see the whole schema."""
 
-from sahod.accounts.models import Account
+from sahod.accounts.models import Account, AccountCredentials
 from sahod.datapoints.models import DataPoint
 from sahod.events.models import Event
 from sahod.tasks.models import Task
 from sahod.tenants.models import ApiKey, Tenant
 from sahod.users.models import AccessToken, User
 
-__all__ = ["AccessToken", "Account", "ApiKey", "DataPoint", "Event", "Task", "Tenant", "User"]
+__all__ = [
+    "AccessToken",
+    "Account",
+    "AccountCredentials",
+    "ApiKey",
+    "DataPoint",
+    "Event",
+    "Task",
+    "Tenant",
+    "User",
+]

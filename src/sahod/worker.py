@@ -1,25 +1,22 @@
-"""The procrastinate App. Each domain's tasks.py registers its tasks on a Blueprint here."""
+"""The procrastinate App, and the one list of the modules whose tasks it runs."""
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
 import procrastinate
 
 from sahod.db import libpq_url
 
-BLUEPRINTS: list[tuple[str, procrastinate.Blueprint]] = []
-"""(namespace, blueprint) pairs; a domain's tasks.py appends its own on import."""
+if TYPE_CHECKING:
+    from sahod.runtime import Runtime
 
-TASK_MODULES: tuple[str, ...] = ()
-"""Modules whose import registers tasks (filled as domains gain tasks)."""
+TASK_MODULES: tuple[str, ...] = ("sahod.sync.tasks", "sahod.webhooks.tasks")
+"""Each module has ``register(app)``, adding its tasks under names of its own constants."""
 
 
 def create_job_app(database_url: str, *, pool_size: int = 10) -> procrastinate.App:
-    import importlib
-
-    for module in TASK_MODULES:
-        importlib.import_module(module)
     connector = procrastinate.PsycopgConnector(
         conninfo=libpq_url(database_url),
         min_size=1,
@@ -27,12 +24,12 @@ def create_job_app(database_url: str, *, pool_size: int = 10) -> procrastinate.A
         kwargs={"options": "-c timezone=UTC"},
     )
     app = procrastinate.App(connector=connector)
-    for namespace, blueprint in BLUEPRINTS:
-        app.add_tasks_from(blueprint, namespace=namespace)
+    for module in TASK_MODULES:
+        importlib.import_module(module).register(app)
     return app
 
 
-def worker_options(runtime: Any, concurrency: int) -> dict[str, Any]:
+def worker_options(runtime: Runtime, concurrency: int) -> dict[str, Any]:
     """The same worker settings for `sahod serve` and `sahod worker`."""
     return {
         "concurrency": concurrency,
@@ -40,3 +37,13 @@ def worker_options(runtime: Any, concurrency: int) -> dict[str, Any]:
         "additional_context": {"runtime": runtime},
         "delete_jobs": "successful",
     }
+
+
+def runtime_of(context: procrastinate.JobContext) -> Runtime:
+    """The runtime a task runs in (settings, sessions, clock, sealer)."""
+    from sahod.runtime import Runtime
+
+    runtime = context.additional_context.get("runtime")
+    if not isinstance(runtime, Runtime):
+        raise RuntimeError("tasks run only under a Sahod worker")
+    return runtime

@@ -2,7 +2,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Identity, Index, String, Text
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sahod.db import Base
@@ -27,9 +36,29 @@ class Account(Base):
     monitor_status: Mapped[str] = mapped_column(String(24))
     # Null until the monitor status first changes, as the Accounts seed shows.
     monitor_updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Sealed (AES-GCM, context = account id): the portal's cookies and remembered device, or
+    # while a one-time code is awaited, what the connector needs to submit it.
+    portal_state: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # A one-time code the user submitted, sealed, until the worker hands it to the portal.
+    pending_mfa_code: Mapped[bytes | None] = mapped_column(LargeBinary)
+    mfa_deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
         Index("ix_accounts_tenant_seq", "tenant_id", "seq"),
         Index("ix_accounts_tenant_user_seq", "tenant_id", "user_id", "seq"),
         Index("ix_accounts_tenant_created", "tenant_id", "created_at"),
     )
+
+
+class AccountCredentials(Base):
+    """The user's portal username and password, sealed; deleted with the revoke."""
+
+    __tablename__ = "account_credentials"
+
+    account_id: Mapped[str] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -45,6 +45,8 @@ class DataPoint(Base):
     account_created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The task that last added or changed this record (webhooks' includePayload reads it).
+    last_task_id: Mapped[str | None] = mapped_column(String(40))
 
     __table_args__ = (
         # The upsert key: running the same sync twice stores nothing twice.
@@ -52,4 +54,5 @@ class DataPoint(Base):
         Index("ix_datapoints_tenant_kind_seq", "tenant_id", "kind", "seq"),
         Index("ix_datapoints_tenant_kind_user_seq", "tenant_id", "kind", "user_id", "seq"),
         Index("ix_datapoints_tenant_kind_account_seq", "tenant_id", "kind", "account_id", "seq"),
+        Index("ix_datapoints_last_task", "last_task_id", "kind"),
     )

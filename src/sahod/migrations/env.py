@@ -18,6 +18,13 @@ config = context.config
 target_metadata = Base.metadata
 
 
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """procrastinate's tables are migrated from its own SQL (0002), not from our models."""
+    return not (name or "").startswith(("procrastinate_", "idx_procrastinate"))
+
+
 def run_migrations_online() -> None:
     url = config.get_main_option("sqlalchemy.url")
     assert url, "sahod.cli sets sqlalchemy.url"
@@ -26,7 +33,11 @@ def run_migrations_online() -> None:
         connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         connection.commit()
         try:
-            context.configure(connection=connection, target_metadata=target_metadata)
+            context.configure(
+                connection=connection,
+                target_metadata=target_metadata,
+                include_object=include_object,
+            )
             with context.begin_transaction():
                 context.run_migrations()
             connection.commit()
