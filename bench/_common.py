@@ -80,9 +80,15 @@ class ServedApp:
 
 @contextlib.contextmanager
 def served_app(
-    database_url: str, *, log_path: Path, startup_timeout: float = 120.0
+    database_url: str,
+    *,
+    log_path: Path,
+    startup_timeout: float = 120.0,
+    with_worker: bool = False,
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[ServedApp]:
-    """``sahod serve --no-worker`` on a free loopback port, until the block ends.
+    """``sahod serve`` (by default without its worker) on a free loopback port, until the
+    block ends.
 
     Started with the same entry point as the console script, so what is measured is what
     is deployed: uvicorn, the app's middleware and its database pool settings.
@@ -94,13 +100,18 @@ def served_app(
         "SAHOD_HOST": "127.0.0.1",
         "SAHOD_PORT": str(port),
         "SAHOD_RUN_WORKER": "false",
-        "SAHOD_LOG_LEVEL": "WARNING",
+        "SAHOD_LOG_LEVEL": os.environ.get("SAHOD_BENCH_LOG_LEVEL", "WARNING"),
         # The read path seals nothing; a throwaway key keeps the server from writing a key
         # file into the developer's ./.sahod.
         "SAHOD_SEALING_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
         "SAHOD_DATA_DIR": str(OUT_DIR / "server-data"),
+        **(extra_env or {}),
     }
-    command = [sys.executable, "-m", "sahod.cli", "serve", "--no-worker", "--port", str(port)]
+    if with_worker:
+        env["SAHOD_RUN_WORKER"] = "true"
+    command = [sys.executable, "-m", "sahod.cli", "serve", "--port", str(port)]
+    if not with_worker:
+        command.append("--no-worker")
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as log:
         process = subprocess.Popen(

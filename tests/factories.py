@@ -11,7 +11,8 @@ from sahod.accounts.models import Account
 from sahod.datapoints.kinds import DataPointKind
 from sahod.datapoints.models import DataPoint
 from sahod.datapoints.registry import SPECS
-from sahod.kit.ids import ACCOUNT, new_id, random_hex
+from sahod.kit.ids import ACCOUNT, TASK, new_id, random_hex
+from sahod.tasks.models import Task
 from sahod.users.models import User
 
 SAMPLE_PAYLOADS: dict[DataPointKind, dict[str, Any]] = {
@@ -184,6 +185,25 @@ async def make_datapoint(
     return datapoint
 
 
+async def make_task(session: AsyncSession, account: Account, started_at: datetime) -> Task:
+    task = Task(
+        id=new_id(TASK),
+        tenant_id=account.tenant_id,
+        user_id=account.user_id,
+        account_id=account.id,
+        provider_id=account.provider_id,
+        type="LINK_ACCOUNT",
+        status="Finished",
+        outcome="SUCCEEDED",
+        datapoints=[k.value for k in DataPointKind],
+        started_at=started_at,
+        finished_at=started_at + timedelta(seconds=3),
+    )
+    session.add(task)
+    await session.flush()
+    return task
+
+
 async def seed_connected_user(
     session: AsyncSession, tenant_id: str, now: datetime
 ) -> tuple[User, Account, dict[DataPointKind, DataPoint]]:
@@ -191,5 +211,6 @@ async def seed_connected_user(
     user = await make_user(session, tenant_id, now - timedelta(days=2))
     account = await make_account(session, user, now - timedelta(days=1))
     points = {kind: await make_datapoint(session, account, kind, now) for kind in DataPointKind}
+    await make_task(session, account, now - timedelta(hours=1))
     await session.commit()
     return user, account, points

@@ -22,13 +22,17 @@ async def test_another_tenants_objects_do_not_exist_for_you(
 
     singles = [f"/v1/users/{user.id}", f"/v1/users/{created}", f"/v1/accounts/{account.id}"]
     singles += [f"/v1/{kind.path}/{dp.id}" for kind, dp in points.items()]
+    task_id = (await tenant.http.get("/v1/tasks")).json()["data"]["items"][0]["id"]
+    singles += [f"/v1/tasks/{task_id}", f"/v1/accounts/{account.id}/payload"]
     for path in singles:
         response = await intruder.get(path)
         assert (response.status_code, response.json()["code"]) == (404, "MISSING_RESOURCE"), path
         # …and the owner does see it, so the 404 is about the tenant, not the path.
         assert (await tenant.http.get(path)).status_code == 200, path
 
-    lists = ["/v1/users", "/v1/accounts"] + [f"/v1/{kind.path}" for kind in DataPointKind]
+    lists = ["/v1/users", "/v1/accounts", "/v1/tasks"] + [
+        f"/v1/{kind.path}" for kind in DataPointKind
+    ]
     for path in lists:
         for params in (
             {},
@@ -44,6 +48,17 @@ async def test_another_tenants_objects_do_not_exist_for_you(
             assert response.status_code == 200, (path, params)
             assert response.json()["data"]["items"] == [], (path, params)
         assert (await tenant.http.get(path)).json()["data"]["items"], path
+
+    # Writes too: nothing of the owner's can be revoked or changed by another tenant.
+    for method, path, params in (
+        ("DELETE", f"/v1/accounts/{account.id}", None),
+        ("DELETE", "/v1/accounts", {"userId": user.id}),
+        ("POST", f"/v1/accounts/{account.id}/disableMonitor", None),
+    ):
+        response = await intruder.request(method, path, params=params)
+        assert (response.status_code, response.json()["code"]) == (404, "MISSING_RESOURCE")
+    still = (await tenant.http.get(f"/v1/accounts/{account.id}")).json()["data"]
+    assert (still["connectionStatus"], still["monitorStatus"]) == ("CONNECTED", "ACTIVE")
 
     token = await intruder.post("/v1/tokens", params={"userId": user.id})
     assert (token.status_code, token.json()["code"]) == (404, "MISSING_RESOURCE")

@@ -22,11 +22,14 @@ from sahod.errors import InvalidParameters, UnsupportedType
 from sahod.kit import handlers
 from sahod.kit.envelope import ERROR_RESPONSES, envelope
 from sahod.kit.middleware import BodyLimitMiddleware, RequestIdMiddleware
+from sahod.link.endpoints import router as link_router
 from sahod.providers.endpoints import router as providers_router
 from sahod.runtime import Runtime, open_runtime
+from sahod.tasks.endpoints import router as tasks_router
 from sahod.tenants.service import Authenticator
 from sahod.users.endpoints import router as users_router
 from sahod.users.endpoints import tokens_router
+from sahod.webhooks.endpoints import router as webhooks_router
 from sahod.worker import worker_options
 
 log = logging.getLogger(__name__)
@@ -79,7 +82,9 @@ def api_router() -> APIRouter:
         users_router,
         tokens_router,
         accounts_router,
+        tasks_router,
         datapoints_router,
+        webhooks_router,
     ):
         v1.include_router(router)
     return v1
@@ -158,6 +163,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         app.state.clock = runtime.clock
     handlers.install(app)
     app.include_router(api_router())
+    app.include_router(
+        link_router, dependencies=[Depends(refuse_nul_characters), Depends(require_json_body)]
+    )
     app.add_api_route("/healthz", bare, methods=["GET"], include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     if settings.sandbox_portals:

@@ -85,6 +85,10 @@ async def _serve(settings: Settings) -> None:
             access_log=False,
             lifespan="on",
             proxy_headers=False,
+            # Longer than clients keep idle connections (httpx 5 s, browsers ~15 s): a busy
+            # server closing a kept-alive connection just as a request arrives on it would
+            # fail that request.
+            timeout_keep_alive=30,
         )
         server = _graceful_server(config)
         assert isinstance(server, uvicorn.Server)
@@ -109,9 +113,15 @@ async def _worker(settings: Settings, concurrency: int) -> None:
         )
         stopper = asyncio.create_task(stop.wait())
         await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        crashed = task.done() and not task.cancelled() and task.exception() is not None
         task.cancel()
         stopper.cancel()
         await asyncio.gather(task, return_exceptions=True)
+        if crashed:
+            # A worker that died on its own must not look like one that was asked to stop:
+            # say why, and exit non-zero so a supervisor restarts it.
+            log.error("worker stopped on an error", exc_info=task.exception())
+            raise SystemExit(1)
 
 
 def _migrate(settings: Settings) -> None:
@@ -167,7 +177,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             overrides["host"] = args.host
         if args.port:
             overrides["port"] = args.port
-        if args.no_worker:
+        if getattr(args, "no_worker", False):
             overrides["run_worker"] = False
     settings = get_settings().model_copy(update=overrides)
     _configure_logging(settings)

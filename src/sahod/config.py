@@ -48,7 +48,29 @@ class Settings(BaseSettings):
     mfa_timeout_seconds: int = Field(
         default=300, description="How long a one-time code is awaited before MFA_TIMEOUT."
     )
+    mfa_max_attempts: int = Field(
+        default=3, description="Wrong one-time codes allowed before ERROR INVALID_MFA."
+    )
     connector_timeout_seconds: float = 15.0
+    retry_base_seconds: float = Field(
+        default=5.0,
+        description="First wait before a retriable portal failure is tried again; "
+        "it doubles with each try.",
+    )
+    sync_retry_base_seconds: float = Field(
+        default=600.0,
+        description="First wait before a failed monthly sync is tried again (it doubles, so "
+        "the tries fall within the day).",
+    )
+    worker_heartbeat_seconds: float = 10.0
+    stalled_after_seconds: float = Field(
+        default=30.0,
+        description="A worker silent this long is presumed dead; its jobs are "
+        "put back in the queue.",
+    )
+    stalled_check_seconds: int = Field(
+        default=15, ge=1, le=59, description="How often a worker looks for stalled jobs."
+    )
     link_attempts: int = Field(
         default=4, description="Tries of a retriable portal failure before SERVICE_UNAVAILABLE."
     )
@@ -56,6 +78,44 @@ class Settings(BaseSettings):
     token_ttl_seconds: int = 5 * 3600
     db_pool_size: int = 10
     log_level: str = "INFO"
+
+    # Webhooks: delivery, retries and the address guard (see sahod.webhooks).
+    webhook_timeout_seconds: float = Field(
+        default=15.0, description="A delivery is a success only with a 2xx within this time."
+    )
+    webhook_retry_schedule: list[float] = Field(
+        default=[5, 300, 1800, 7200, 18000, 36000, 36000],
+        description="Seconds to wait before each retry of a failed delivery (a JSON list); "
+        "after the last one the delivery is given up.",
+    )
+    webhook_retry_jitter: float = Field(
+        default=0.2,
+        ge=0,
+        le=1,
+        description="Each wait is stretched or shrunk at random by up to this share, so that "
+        "a receiver coming back is not hit by every retry in the same second.",
+    )
+    webhook_retry_after_max_seconds: float = Field(
+        default=86400,
+        description="The longest Retry-After (on 429 and 503) that is honoured as given.",
+    )
+    webhook_disable_after_seconds: float = Field(
+        default=5 * 86400,
+        description="A webhook whose deliveries have failed for this long without one "
+        "success is disabled.",
+    )
+    webhook_secret_grace_seconds: float = Field(
+        default=86400,
+        description="After a secret rotation, the old secret also signs for this long.",
+    )
+    webhook_allowed_networks: list[str] = Field(
+        default=[],
+        description="CIDRs deliveries may reach even though the address guard refuses them "
+        "(loopback, private, link-local, metadata), e.g. an internal receiver; a JSON list.",
+    )
+    webhook_max_connections: int = Field(
+        default=100, description="Open connections to receivers, per worker process."
+    )
 
     def resolved_public_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")

@@ -6,6 +6,7 @@ from sahod.events.models import Event
 from sahod.tasks.models import Task
 from sahod.tenants.models import ApiKey, Tenant
 from sahod.users.models import AccessToken, User
+from sahod.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 
 __all__ = [
     "AccessToken",
@@ -17,4 +18,7 @@ __all__ = [
     "Task",
     "Tenant",
     "User",
+    "Webhook",
+    "WebhookAttempt",
+    "WebhookDelivery",
 ]

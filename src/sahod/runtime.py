@@ -22,6 +22,8 @@ from sahod.db import (
 )
 from sahod.kit.clock import Clock, SystemClock
 from sahod.kit.crypto import Sealer, decode_key, load_or_create_key_file
+from sahod.providers.base import Connector
+from sahod.providers.registry import create_connector
 from sahod.worker import create_job_app
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,17 @@ class Runtime:
     jobs: procrastinate.App
     embedded: EmbeddedServer | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    connectors: dict[str, Connector] = field(default_factory=dict)
+    """One connector per provider, shared by this process's jobs (its HTTP pools)."""
+
+    def connector(self, provider_id: str) -> Connector:
+        if provider_id not in self.connectors:
+            self.connectors[provider_id] = create_connector(
+                provider_id,
+                base_url=self.settings.resolved_portal_base_url(),
+                timeout=self.settings.connector_timeout_seconds,
+            )
+        return self.connectors[provider_id]
 
 
 def load_sealer(settings: Settings) -> Sealer:
@@ -62,7 +75,7 @@ async def open_runtime(
     if run_migrations:
         await asyncio.to_thread(migrate.upgrade, url)
     engine = create_engine(url, pool_size=settings.db_pool_size)
-    jobs = create_job_app(url)
+    jobs = create_job_app(url, settings)
     runtime = Runtime(
         settings=settings,
         database_url=url,
@@ -77,5 +90,12 @@ async def open_runtime(
     try:
         yield runtime
     finally:
+        for connector in runtime.connectors.values():
+            await connector.aclose()
+        for extra in runtime.extras.values():
+            # Clients a domain keeps for the process (the webhook sender's), closed with it.
+            close = getattr(extra, "aclose", None)
+            if close is not None:
+                await close()
         await jobs.close_async()
         await engine.dispose()

@@ -10,13 +10,16 @@ import procrastinate
 from sahod.db import libpq_url
 
 if TYPE_CHECKING:
+    from sahod.config import Settings
     from sahod.runtime import Runtime
 
-TASK_MODULES: tuple[str, ...] = ("sahod.sync.tasks", "sahod.webhooks.tasks")
+TASK_MODULES: tuple[str, ...] = ("sahod.sync.tasks", "sahod.cds.tasks", "sahod.webhooks.tasks")
 """Each module has ``register(app)``, adding its tasks under names of its own constants."""
 
 
-def create_job_app(database_url: str, *, pool_size: int = 10) -> procrastinate.App:
+def create_job_app(
+    database_url: str, settings: Settings, *, pool_size: int = 10
+) -> procrastinate.App:
     connector = procrastinate.PsycopgConnector(
         conninfo=libpq_url(database_url),
         min_size=1,
@@ -25,7 +28,7 @@ def create_job_app(database_url: str, *, pool_size: int = 10) -> procrastinate.A
     )
     app = procrastinate.App(connector=connector)
     for module in TASK_MODULES:
-        importlib.import_module(module).register(app)
+        importlib.import_module(module).register(app, settings)
     return app
 
 
@@ -36,6 +39,8 @@ def worker_options(runtime: Runtime, concurrency: int) -> dict[str, Any]:
         "install_signal_handlers": False,
         "additional_context": {"runtime": runtime},
         "delete_jobs": "successful",
+        "update_heartbeat_interval": runtime.settings.worker_heartbeat_seconds,
+        "stalled_worker_timeout": runtime.settings.stalled_after_seconds,
     }
 
 

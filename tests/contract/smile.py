@@ -85,3 +85,15 @@ def contract_errors(path: str, method: str, status: int, body: Any) -> list[str]
         f"{'/'.join(map(str, error.absolute_path)) or '(root)'}: {error.message}"
         for error in validator.iter_errors(body)
     ]
+
+
+def schema_errors(schema_name: str, instance: Any) -> list[str]:
+    """Every way ``instance`` breaks the contract's components/schemas/<schema_name>."""
+    schema = _absolute_refs({"$ref": f"#/components/schemas/{schema_name}"})
+    validator = OAS30Validator(
+        schema, registry=_registry(), format_checker=OAS30Validator.FORMAT_CHECKER
+    )
+    return [
+        f"{'/'.join(map(str, error.absolute_path)) or '(root)'}: {error.message}"
+        for error in validator.iter_errors(instance)
+    ]

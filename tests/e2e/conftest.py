@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,15 +42,15 @@ def create_tenant_with_cli(database_url: str, data_dir: Path, name: str) -> dict
     return keys
 
 
-@pytest.fixture(scope="module")
-def live_server(
-    database_url: str, tmp_path_factory: pytest.TempPathFactory
+@contextmanager
+def running_server(
+    database_url: str, data_dir: Path, tenant_name: str, env: dict[str, str] | None = None
 ) -> Iterator[LiveServer]:
-    data_dir = tmp_path_factory.mktemp("live")
-    keys = create_tenant_with_cli(database_url, data_dir, "Live Tenant")
+    """A tenant made with `sahod tenants create`, and `sahod serve` on the test database."""
+    keys = create_tenant_with_cli(database_url, data_dir, tenant_name)
     process = start_sahod(
         ["serve"],
-        env={"SAHOD_DATABASE_URL": database_url},
+        env={"SAHOD_DATABASE_URL": database_url, **(env or {})},
         ready=r"Sahod is running",
         data_dir=data_dir,
     )
@@ -57,3 +58,11 @@ def live_server(
         yield LiveServer(process=process, api_key=keys["apiKey"], api_secret=keys["apiSecret"])
     finally:
         process.stop()
+
+
+@pytest.fixture(scope="module")
+def live_server(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    with running_server(database_url, tmp_path_factory.mktemp("live"), "Live Tenant") as server:
+        yield server

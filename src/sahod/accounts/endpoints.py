@@ -2,14 +2,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
 from sahod.accounts import service
-from sahod.accounts.schemas import AccountOut
+from sahod.accounts.schemas import AccountOut, AccountPayloadOut
+from sahod.cds import service as cds_service
+from sahod.datapoints import service as datapoints_service
 from sahod.kit.dates import EndDate, StartDate, check_range, day_after, day_start
-from sahod.kit.deps import Page, Session
-from sahod.kit.envelope import Envelope, ListData, envelope, list_envelope
+from sahod.kit.deps import AppClock, Page, Session
+from sahod.kit.envelope import EmptyEnvelope, Envelope, ListData, envelope, list_envelope
 from sahod.kit.pagination import page_of
 from sahod.tenants.endpoints import Tenant
 
@@ -50,3 +52,68 @@ async def list_accounts(
 async def get_account(request: Request, tenant: Tenant, session: Session, id: str) -> Response:
     """Retrieve one account, with its connection and monitoring state."""
     return envelope(request, await service.get_account_wire(session, tenant, id))
+
+
+@router.delete("/accounts/{id}", response_model=EmptyEnvelope)
+async def revoke_account(
+    request: Request, tenant: Tenant, session: Session, clock: AppClock, id: str
+) -> Response:
+    """Revoke an account: its data points and credentials are deleted, it becomes
+    DISCONNECTED, its syncing stops, and `ACCOUNT_DISCONNECTED` fires."""
+    account = await service.get_account(session, tenant, id)
+    await service.revoke(session, account, clock.now())
+    return envelope(request, None, message="Account access revoked")
+
+
+@router.delete("/accounts", response_model=EmptyEnvelope)
+async def revoke_user_accounts(
+    request: Request,
+    tenant: Tenant,
+    session: Session,
+    clock: AppClock,
+    user_id: Annotated[str, Query(alias="userId", min_length=1, max_length=200)],
+) -> Response:
+    """Revoke every account of a user (the Accounts document's `DELETE /accounts`)."""
+    count = await service.revoke_user_accounts(session, tenant, user_id, clock.now())
+    return envelope(request, None, message=f"{count} account(s) revoked")
+
+
+@router.post("/accounts/{accountId}/disableMonitor", response_model=EmptyEnvelope)
+async def disable_monitor(
+    request: Request,
+    tenant: Tenant,
+    session: Session,
+    clock: AppClock,
+    account_id: Annotated[str, Path(alias="accountId")],
+) -> Response:
+    """Stop the monthly syncing of an account (monitor `CUSTOMER_DISABLED`)."""
+    account = await service.get_account(session, tenant, account_id)
+    await service.disable_monitor(session, account, clock.now())
+    return envelope(request, None, message="Account monitoring disabled")
+
+
+@router.get("/accounts/{id}/payload", response_model=Envelope[AccountPayloadOut])
+async def get_payload(request: Request, tenant: Tenant, session: Session, id: str) -> Response:
+    """Every data point of one account in one object, grouped by kind."""
+    account = await service.get_account(session, tenant, id)
+    grouped = await datapoints_service.account_payload(session, tenant.id, account.id)
+    grouped["metadata"] = {
+        "sourceId": account.id,
+        "sourceType": "ACCOUNT",
+        "userId": account.user_id,
+        "providerId": account.provider_id,
+    }
+    return envelope(request, grouped)
+
+
+@router.post("/accounts/{id}/sync", response_model=EmptyEnvelope, status_code=202)
+async def request_sync(
+    request: Request, tenant: Tenant, session: Session, clock: AppClock, id: str
+) -> Response:
+    """Beyond the contract: sync a connected account now rather than on its monthly day.
+
+    Refused with 429 `REQUEST_LIMIT_EXCEEDED` if asked again within the hour. The outcome
+    arrives as `ACCOUNT_SYNC_TASK_FINISHED`."""
+    account = await service.get_account(session, tenant, id)
+    await cds_service.request_refresh(session, account, clock.now())
+    return envelope(request, None, status_code=202, code="OK", message="Sync requested")

@@ -9,8 +9,10 @@ from sqlalchemy import (
     Identity,
     Index,
     LargeBinary,
+    SmallInteger,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -42,11 +44,23 @@ class Account(Base):
     # A one-time code the user submitted, sealed, until the worker hands it to the portal.
     pending_mfa_code: Mapped[bytes | None] = mapped_column(LargeBinary)
     mfa_deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Continuous Data Sync: the day of the month it syncs on (that of its first connection,
+    # Philippine time), when it next does, and when its tenant last asked for a refresh.
+    sync_day: Mapped[int | None] = mapped_column(SmallInteger)
+    next_sync_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sync_requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
         Index("ix_accounts_tenant_seq", "tenant_id", "seq"),
         Index("ix_accounts_tenant_user_seq", "tenant_id", "user_id", "seq"),
         Index("ix_accounts_tenant_created", "tenant_id", "created_at"),
+        # The CDS scan's index: only accounts that can sync are in it, so finding one day's
+        # due accounts costs the same per account among a million as among a thousand.
+        Index(
+            "ix_accounts_due_sync",
+            "next_sync_at",
+            postgresql_where=text("connection_status = 'CONNECTED' AND monitor_status = 'ACTIVE'"),
+        ),
     )
 
 

@@ -4,10 +4,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sahod.accounts.models import Account
+from sahod.accounts.models import Account, AccountCredentials
 from sahod.kit.pagination import PageRequest, keyset
 
 # What the wire item needs, as plain rows: ORM objects cost ~3x more to load, and the
@@ -67,3 +67,60 @@ async def list_accounts(
 async def add_account(session: AsyncSession, account: Account) -> None:
     session.add(account)
     await session.flush()
+
+
+async def lock_account(session: AsyncSession, account_id: str) -> Account | None:
+    """The account row, locked until the transaction ends: every state change of the
+    pipeline and the revoke go through this lock, so a revoke cannot interleave."""
+    return (
+        await session.execute(select(Account).where(Account.id == account_id).with_for_update())
+    ).scalar_one_or_none()
+
+
+async def lock_user_accounts(session: AsyncSession, tenant_id: str, user_id: str) -> list[Account]:
+    return list(
+        (
+            await session.execute(
+                select(Account)
+                .where(Account.tenant_id == tenant_id, Account.user_id == user_id)
+                .order_by(Account.seq)
+                .with_for_update()
+            )
+        ).scalars()
+    )
+
+
+async def list_user_accounts(
+    session: AsyncSession, tenant_id: str, user_id: str
+) -> Sequence[Account]:
+    return (
+        (
+            await session.execute(
+                select(Account)
+                .where(Account.tenant_id == tenant_id, Account.user_id == user_id)
+                .order_by(Account.seq.desc())
+            )
+        )
+        .scalars()
+        .all()
+    )
+
+
+async def add_credentials(session: AsyncSession, credentials: AccountCredentials) -> None:
+    session.add(credentials)
+    await session.flush()
+
+
+async def get_credentials(session: AsyncSession, account_id: str) -> AccountCredentials | None:
+    return await session.get(AccountCredentials, account_id)
+
+
+async def delete_credentials(session: AsyncSession, account_id: str) -> None:
+    await session.execute(
+        delete(AccountCredentials).where(AccountCredentials.account_id == account_id)
+    )
+
+
+async def get_account_by_id(session: AsyncSession, account_id: str) -> Account | None:
+    """For the pipeline's jobs only: the id comes from our own job, never from a tenant."""
+    return await session.get(Account, account_id)

@@ -2,6 +2,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
+
+from pydantic import Field
 
 from sahod.kit.envelope import WireModel
 
@@ -42,3 +45,23 @@ class AccountOut(WireModel):
     connection: Connection
     monitor_status: MonitorStatus
     monitor: Monitor
+
+
+class PayloadMetadata(WireModel):
+    source_id: str
+    source_type: str
+    user_id: str
+    provider_id: str
+
+
+class AccountPayloadOut(WireModel):
+    """Every data point of an account, grouped by kind (the contract's AccountPayload)."""
+
+    metadata: PayloadMetadata
+    identity: dict[str, Any] | None = None
+    documents: list[dict[str, Any]] = Field(default_factory=list)
+    incomes: list[dict[str, Any]] = Field(default_factory=list)
+    employments: list[dict[str, Any]] = Field(default_factory=list)
+    contributions: list[dict[str, Any]] = Field(default_factory=list)
+    liabilities: list[dict[str, Any]] = Field(default_factory=list)
+    eincomes: list[dict[str, Any]] = Field(default_factory=list)

@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, delete, literal_column, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sahod.datapoints.kinds import DataPointKind
@@ -66,3 +67,69 @@ async def get_datapoint(
             )
         )
     ).first()
+
+
+@dataclass(frozen=True, slots=True)
+class UpsertResult:
+    added: dict[str, list[str]]
+    """Ids of new records, by kind."""
+    updated: dict[str, list[str]]
+    """Ids of records whose payload changed, by kind."""
+
+
+def _upsert_statement() -> Any:
+    values = insert(DataPoint)
+    excluded = values.excluded
+    return values.on_conflict_do_update(
+        constraint="uq_datapoints_source_record",
+        set_={
+            "payload": excluded.payload,
+            "effective_date": excluded.effective_date,
+            "updated_at": excluded.updated_at,
+            "last_task_id": excluded.last_task_id,
+        },
+        where=DataPoint.payload.is_distinct_from(excluded.payload),
+    ).returning(
+        DataPoint.id,
+        DataPoint.kind,
+        literal_column("(xmax = 0)").label("inserted"),
+        sort_by_parameter_order=True,
+    )
+
+
+# Built once: executed with a list of rows, SQLAlchemy batches them into multi-row
+# statements of a few fixed sizes ("insertmanyvalues"), so compiling and psycopg's query
+# conversion are cached instead of redone for every sync.
+_UPSERT = _upsert_statement()
+
+
+async def upsert_datapoints(session: AsyncSession, rows: list[dict[str, Any]]) -> UpsertResult:
+    """Insert new records, update changed ones, leave identical ones untouched.
+
+    Keyed by (account, kind, the provider's reference): the same sync run twice, or again
+    after a crash, stores nothing twice, and an unchanged record is not reported.
+    """
+    added: dict[str, list[str]] = {}
+    updated: dict[str, list[str]] = {}
+    if not rows:
+        return UpsertResult(added=added, updated=updated)
+    for row in (await session.execute(_UPSERT, rows)).all():
+        (added if row.inserted else updated).setdefault(row.kind, []).append(row.id)
+    return UpsertResult(added=added, updated=updated)
+
+
+async def delete_account_datapoints(session: AsyncSession, account_id: str) -> int:
+    result = await session.execute(delete(DataPoint).where(DataPoint.account_id == account_id))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def account_payload_rows(
+    session: AsyncSession, tenant_id: str, account_id: str
+) -> Sequence[Row[Any]]:
+    return (
+        await session.execute(
+            select(DataPoint.id, DataPoint.kind, DataPoint.payload)
+            .where(DataPoint.tenant_id == tenant_id, DataPoint.account_id == account_id)
+            .order_by(DataPoint.kind, DataPoint.seq)
+        )
+    ).all()

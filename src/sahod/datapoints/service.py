@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Row
@@ -9,14 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sahod.datapoints import repository
 from sahod.datapoints.kinds import DataPointKind
+from sahod.datapoints.registry import SPECS
 from sahod.datapoints.repository import DataPointFilter
 from sahod.errors import InvalidParameters, MissingResource
+from sahod.kit.clock import iso_z
+from sahod.kit.ids import new_id
 from sahod.kit.pagination import PageRequest
+from sahod.providers.base import FetchedRecord
 from sahod.tenants.schemas import TenantContext
-
-
-def _iso_z(value: Any) -> str:
-    return str(value.isoformat()).replace("+00:00", "Z")
 
 
 def wire_item(row: Row[Any]) -> dict[str, Any]:
@@ -28,8 +29,8 @@ def wire_item(row: Row[Any]) -> dict[str, Any]:
     item: dict[str, Any] = {"id": row.id}
     item.update(row.payload)
     item["metadata"] = {
-        "createdAt": _iso_z(row.account_created_at),
-        "itemCreatedAt": _iso_z(row.created_at),
+        "createdAt": iso_z(row.account_created_at),
+        "itemCreatedAt": iso_z(row.created_at),
         "accountId": row.account_id,
         "sourceId": row.account_id,
         "sourceType": "ACCOUNT",
@@ -71,3 +72,69 @@ async def get_datapoint(
     if row is None:
         raise MissingResource(f"There is no {kind.path[:-1]} {datapoint_id}.")
     return wire_item(row)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordSource:
+    """Where fetched records come from: what every stored row of them shares."""
+
+    tenant_id: str
+    user_id: str
+    account_id: str
+    provider_id: str
+    account_created_at: datetime
+    task_id: str
+
+
+def effective_date_of(kind: DataPointKind, payload: dict[str, Any]) -> date | None:
+    field = SPECS[kind].date_field
+    value = payload.get(field) if field else None
+    if not isinstance(value, str):
+        return None
+    return date.fromisoformat(value + "-01" if len(value) == 7 else value)
+
+
+def validated_rows(
+    records: Iterable[FetchedRecord], source: RecordSource, now: datetime
+) -> list[dict[str, Any]]:
+    """Rows for the upsert; a record that does not fit its contract shape is an error of
+    the connector's, raised before anything is stored."""
+    rows: list[dict[str, Any]] = []
+    for record in records:
+        SPECS[record.kind].payload_model.model_validate(record.payload)
+        rows.append(
+            {
+                "id": new_id(record.kind.id_prefix),
+                "tenant_id": source.tenant_id,
+                "user_id": source.user_id,
+                "account_id": source.account_id,
+                "provider_id": source.provider_id,
+                "kind": record.kind.value,
+                "reference": record.reference,
+                "effective_date": effective_date_of(record.kind, record.payload),
+                "payload": record.payload,
+                "account_created_at": source.account_created_at,
+                "created_at": now,
+                "updated_at": now,
+                "last_task_id": source.task_id,
+            }
+        )
+    return rows
+
+
+async def store_records(
+    session: AsyncSession, records: Iterable[FetchedRecord], source: RecordSource, now: datetime
+) -> repository.UpsertResult:
+    return await repository.upsert_datapoints(session, validated_rows(records, source, now))
+
+
+async def account_payload(session: AsyncSession, tenant_id: str, account_id: str) -> dict[str, Any]:
+    """Every data point of one account, grouped as the contract's AccountPayload."""
+    grouped: dict[str, Any] = {}
+    for row in await repository.account_payload_rows(session, tenant_id, account_id):
+        item = {"id": row.id, **row.payload}
+        if row.kind == DataPointKind.IDENTITIES.value:
+            grouped.setdefault("identity", item)  # the contract has one identity per account
+        else:
+            grouped.setdefault(row.kind.lower(), []).append(item)
+    return grouped

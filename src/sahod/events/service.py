@@ -1,4 +1,8 @@
-"""Writing events: always inside the transaction of the change they report (the outbox)."""
+"""Writing events: always inside the transaction of the change they report (the outbox).
+
+Each event also becomes its webhook deliveries in that transaction (one per matching
+subscription, each with its job), so an event is delivered exactly when its change commits.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sahod.events import repository
 from sahod.events.models import Event
+from sahod.kit.clock import iso_z
 from sahod.kit.ids import EVENT, new_id
+from sahod.webhooks import service as webhooks
 
 
 async def emit(
@@ -17,6 +23,7 @@ async def emit(
 ) -> Event:
     event = Event(id=new_id(EVENT), tenant_id=tenant_id, type=event_type, data=data, created_at=now)
     await repository.add_event(session, event)
+    await webhooks.fan_out(session, event, envelope_of(event))
     return event
 
 
@@ -26,6 +33,6 @@ def envelope_of(event: Event) -> dict[str, Any]:
         "id": event.id,
         "version": 1,
         "type": event.type,
-        "createdAt": event.created_at.isoformat().replace("+00:00", "Z"),
+        "createdAt": iso_z(event.created_at),
         "data": event.data,
     }

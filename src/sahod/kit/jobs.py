@@ -62,3 +62,57 @@ async def defer(
         if queueing_lock is not None and "procrastinate_jobs_queueing_lock_idx" in str(error):
             return None
         raise
+
+
+_DEFER_MANY = text(
+    "SELECT unnest(procrastinate_defer_jobs_v1(CAST(:jobs AS procrastinate_job_to_defer_v1[])))"
+)
+
+
+async def defer_many(
+    session: AsyncSession,
+    task_name: str,
+    jobs: list[tuple[str | None, str | None, dict[str, Any]]],
+    *,
+    priority: int = 0,
+    queue: str = DEFAULT_QUEUE,
+) -> int:
+    """Enqueue many jobs of one task in one statement: (lock, queueing_lock, kwargs) each.
+
+    Returns how many were queued. When a queueing lock says one of them is already
+    waiting, the batch is retried one job at a time and that one is left out.
+    """
+    if not jobs:
+        return 0
+    try:
+        async with session.begin_nested():
+            rows = [
+                (
+                    queue,
+                    task_name,
+                    priority,
+                    lock,
+                    queueing_lock,
+                    orjson.dumps(kwargs).decode(),
+                    None,
+                )
+                for lock, queueing_lock, kwargs in jobs
+            ]
+            result = await session.execute(_DEFER_MANY, {"jobs": rows})
+            return len(result.all())
+    except IntegrityError as error:
+        if "procrastinate_jobs_queueing_lock_idx" not in str(error):
+            raise
+    queued = 0
+    for lock, queueing_lock, kwargs in jobs:
+        job_id = await defer(
+            session,
+            task_name,
+            lock=lock,
+            queueing_lock=queueing_lock,
+            priority=priority,
+            queue=queue,
+            **kwargs,
+        )
+        queued += job_id is not None
+    return queued

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import Literal
 
 from sahod.providers.schedules import (
@@ -76,10 +77,23 @@ def estimate_income(
     if paid <= 0:
         raise ValueError(f"a contribution must be positive, got {paid}")
     applicable = month_start(month)
-    schedule = schedule_for(agency, applicable)
+    estimate = _estimate(schedule_for(agency, applicable), paid, share)
+    return replace(estimate, month=applicable)
+
+
+_UNLABELLED = date(1, 1, 1)
+
+
+@lru_cache(maxsize=8192)
+def _estimate(
+    schedule: BracketSchedule | RateSchedule, paid: Decimal, share: Share
+) -> IncomeEstimate:
+    # The month only labels an estimate; its figures depend on the schedule, the amount and
+    # the share, and a member pays the same amount month after month, so this is cached
+    # (reading a rate schedule back searches the incomes that owe the amount).
     if isinstance(schedule, BracketSchedule):
-        return _from_brackets(schedule, applicable, paid, share)
-    return _from_rates(schedule, applicable, paid, share)
+        return _from_brackets(schedule, _UNLABELLED, paid, share)
+    return _from_rates(schedule, _UNLABELLED, paid, share)
 
 
 def estimate_incomes(

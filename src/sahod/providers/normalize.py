@@ -239,7 +239,7 @@ def identity_record(
         # A Philippine government portal's member lives where their address says: the
         # portals only take Philippine addresses.
         "countryResidence": "PH" if home else None,
-        "citizenship": None,
+        # No citizenship: the portals do not show it, and the contract's enum has no null.
         "photoUrl": None,
         "referenceId": member_number,
         "profileUrl": None,
@@ -266,7 +266,6 @@ def employment_payload(
     reference = f"{digits(employer_number or '') or header_key(employer)}:{start.isoformat()}"
     return reference, {
         "name": None,
-        "description": None,
         "jobTitle": job_title,
         "department": department,
         "employeeNumber": None,

@@ -1,9 +1,55 @@
-"""The pipeline's procrastinate tasks (linking, one-time codes, syncs)."""
+"""The pipeline's procrastinate tasks."""
 
 from __future__ import annotations
 
+import logging
+from datetime import UTC, datetime
+
 import procrastinate
 
+from sahod.config import Settings
+from sahod.sync import names
+from sahod.sync.pipeline import Pipeline, fail_unexpectedly
+from sahod.worker import runtime_of
 
-def register(app: procrastinate.App) -> None:
+log = logging.getLogger(__name__)
+
+
+async def advance(
+    context: procrastinate.JobContext, account_id: str, task_id: str, attempt: int = 0
+) -> None:
+    runtime = runtime_of(context)
+    try:
+        await Pipeline(runtime).advance(account_id, task_id, attempt)
+    except Exception:
+        log.exception("pipeline step failed for account %s", account_id)
+        await fail_unexpectedly(runtime, account_id, task_id)
+
+
+async def mfa_deadline(context: procrastinate.JobContext, account_id: str, task_id: str) -> None:
+    await Pipeline(runtime_of(context)).time_out_if_due(account_id, task_id)
+
+
+async def recover_stalled(context: procrastinate.JobContext, timestamp: int) -> None:
+    """Jobs whose worker stopped sending heartbeats (killed, lost its machine) go back in
+    the queue; the pipeline resumes them from the account's committed state."""
+    runtime = runtime_of(context)
+    manager = runtime.jobs.job_manager
+    stalled = await manager.get_stalled_jobs(
+        seconds_since_heartbeat=runtime.settings.stalled_after_seconds
+    )
+    for job in stalled:
+        if job.id is None or job.id == context.job.id:
+            continue
+        log.warning("job %s (%s) stalled; queueing it again", job.id, job.task_name)
+        await manager.retry_job(job, retry_at=datetime.now(UTC))
+
+
+def register(app: procrastinate.App, settings: Settings) -> None:
     """Add the pipeline's tasks to ``app``."""
+    app.task(name=names.ADVANCE, pass_context=True)(advance)
+    app.task(name=names.MFA_DEADLINE, pass_context=True)(mfa_deadline)
+    every = settings.stalled_check_seconds
+    app.periodic(cron=f"* * * * * */{every}")(
+        app.task(name=names.RECOVER_STALLED, pass_context=True)(recover_stalled)
+    )

@@ -404,10 +404,12 @@ class Portal:
         if persona is None or not self._password_ok(persona, password):
             return self._login_page(request, session, s.messages["INVALID_CREDENTIALS"])
         session.persona = persona
-        if not persona.behaviour.mfa or self._device_ok(
-            request.cookies.get(s.device_cookie), persona
-        ):
+        if not persona.behaviour.mfa:
             return self._signed_in(request, session, remember=False)
+        if self._device_ok(request.cookies.get(s.device_cookie), persona):
+            # Using a trusted device renews its trust, as the real portals do: a member who
+            # signs in every month is not asked for a code again.
+            return self._signed_in(request, session, remember=True)
         return self._send_code(request, session)
 
     def _password_ok(self, persona: Persona, password: str) -> bool:

@@ -1,0 +1,515 @@
+"""How fast one worker process delivers webhooks, next to a plain HTTP loop as the ceiling.
+
+One tenant, one webhook (ALL_EVENTS) pointing at a loopback receiver that runs as a process
+of its own (tests/webhooks/receiver.py), and one ``sahod worker`` process. Two runs:
+
+* burst: 10,000 events emitted through ``sahod.events.service.emit`` as fast as the
+  benchmark can (100 a transaction) while the worker runs: deliveries per second, and
+  p50/p99 from each event's commit to its receipt (mostly the wait behind the backlog);
+* paced: 5,000 events, one a transaction, at a third of the burst's delivery rate (a rate
+  the worker keeps up with): the latency one delivery adds.
+
+The ceiling, for each run: the same number of POSTs of the same body by a plain loop of
+async HTTP POSTs (httpx, as many at once as the worker's concurrency) in one process, to
+the same receiver, with no queue, database or signature. In the burst every POST is ready
+at the start (the loop's top speed); in the paced run each is released at the instant its
+event was committed.
+
+    .venv/bin/python bench/webhooks.py            # 10,000 events (and 5,000 paced)
+    .venv/bin/python bench/webhooks.py --quick    # 1,000 (and 500)
+
+Figures go to stdout and, as JSON, to bench/out/webhooks.json (webhooks_quick.json with
+--quick). A benchmark prints figures; it is not a timed test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import os
+import platform
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+from psycopg import sql
+
+if __package__ in (None, ""):  # run as a script: make `bench` and `tests` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench._common import (
+    OUT_DIR,
+    REPO_ROOT,
+    database_name,
+    free_port,
+    process_cpu_seconds,
+    render_table,
+    with_database_name,
+)
+from sahod.config import Settings
+from sahod.db import describe_url, libpq_url, session_scope
+from sahod.events.service import emit
+from sahod.runtime import Runtime, open_runtime
+from sahod.tenants.schemas import TenantContext, TenantMode
+from sahod.tenants.service import create_tenant
+from sahod.webhooks import service as webhooks
+from sahod.webhooks.schemas import EventType, WebhookCreate
+
+DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/sahod_bench_webhooks"
+BATCH = 100
+"""Events per emitting transaction."""
+WARMUP_EVENTS = 200
+
+
+# ---------------------------------------------------------------------------------------
+# Processes: the receiver and the worker
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Child:
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@contextmanager
+def child(command: list[str], env: dict[str, str], log_path: Path) -> Iterator[Child]:
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+    running = Child(process, log_path)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def wait_until(check: Any, what: str, timeout: float, proc: Child) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.process.poll() is not None:
+            tail = proc.log_path.read_text(errors="replace")[-3000:]
+            raise RuntimeError(f"{what}: the process exited:\n{tail}")
+        if check():
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"{what} did not happen within {timeout:.0f} s")
+
+
+def receiver_count(base: str) -> int | None:
+    try:
+        return int(httpx.get(f"{base}/_count", timeout=2).text)
+    except (httpx.HTTPError, ValueError):
+        return None
+
+
+def worker_registered(url: str) -> bool:
+    with psycopg.connect(libpq_url(url)) as conn:
+        row = conn.execute("SELECT count(*) FROM procrastinate_workers").fetchone()
+    return bool(row and row[0])
+
+
+# ---------------------------------------------------------------------------------------
+# Figures
+# ---------------------------------------------------------------------------------------
+
+
+def percentile(ordered: Sequence[float], fraction: float) -> float:
+    if not ordered:
+        return 0.0
+    index = min(len(ordered) - 1, max(0, round(fraction * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+@dataclass(frozen=True)
+class Figures:
+    events: int
+    received: int
+    duplicates: int
+    seconds: float
+    """From the first commit (release) to the last receipt."""
+    per_second: float
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    sender_cpu: float | None = None
+    """Cores the sending process (worker or loop) used over ``seconds``."""
+
+    def row(self, name: str) -> list[str]:
+        return [
+            name,
+            f"{self.events:,}",
+            f"{self.received:,}",
+            f"{self.per_second:,.0f}",
+            f"{self.p50_ms:,.1f}",
+            f"{self.p99_ms:,.1f}",
+            f"{self.max_ms:,.1f}",
+            f"{self.sender_cpu:.2f}" if self.sender_cpu is not None else "-",
+        ]
+
+
+@dataclass(frozen=True)
+class Phase:
+    rate: float | None
+    """Events a second offered (None: all at once)."""
+    sahod: Figures
+    ceiling: Figures
+
+
+def figures(
+    released: dict[str, float], arrivals: list[tuple[str, float]], cpu: float | None
+) -> Figures:
+    first: dict[str, float] = {}
+    duplicates = 0
+    for event_id, at in arrivals:
+        if event_id not in released:
+            continue
+        if event_id in first:
+            duplicates += 1
+        else:
+            first[event_id] = at
+    latencies = sorted((first[e] - released[e]) * 1000 for e in first)
+    start = min(released.values())
+    seconds = (max(first.values()) - start) if first else 0.0
+    return Figures(
+        events=len(released),
+        received=len(first),
+        duplicates=duplicates,
+        seconds=round(seconds, 3),
+        per_second=round(len(first) / seconds, 1) if seconds else 0.0,
+        p50_ms=round(percentile(latencies, 0.50), 2),
+        p99_ms=round(percentile(latencies, 0.99), 2),
+        max_ms=round(latencies[-1], 2) if latencies else 0.0,
+        sender_cpu=round(cpu / seconds, 2) if cpu is not None and seconds else None,
+    )
+
+
+def wait_received(base: str, total: int, timeout: float, worker: Child | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    last, stalled_since = -1, time.monotonic()
+    while time.monotonic() < deadline:
+        count = receiver_count(base)
+        if count is not None and count >= total:
+            return
+        if worker is not None and worker.process.poll() is not None:
+            tail = worker.log_path.read_text(errors="replace")[-3000:]
+            raise RuntimeError(f"the worker exited with {worker.process.returncode}:\n{tail}")
+        if count != last:
+            last, stalled_since = count or 0, time.monotonic()
+        elif time.monotonic() - stalled_since > 60:
+            raise RuntimeError(f"nothing arrived for 60 s: {count} of {total} received")
+        time.sleep(0.2)
+    raise RuntimeError(f"the receiver got {receiver_count(base)} of {total} within {timeout} s")
+
+
+def arrivals_of(base: str) -> list[tuple[str, float]]:
+    return [(str(i), float(t)) for i, t in httpx.get(f"{base}/_received", timeout=60).json()]
+
+
+# ---------------------------------------------------------------------------------------
+# Emitting events, and the plain loop
+# ---------------------------------------------------------------------------------------
+
+
+async def emit_events(
+    runtime: Runtime, tenant_id: str, count: int, rate: float | None
+) -> dict[str, float]:
+    """Each event's time is its transaction's commit.
+
+    Without ``rate``, as fast as possible, ``BATCH`` events a transaction; with it, one
+    event a transaction, on a schedule of that many a second (as a live system emits).
+    """
+    committed: dict[str, float] = {}
+    started = time.perf_counter()
+    batch = 1 if rate else BATCH
+    for offset in range(0, count, batch):
+        if rate:
+            due = started + offset / rate
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+        ids = []
+        async with session_scope(runtime.session_factory) as session:
+            now = runtime.clock.now()
+            for n in range(offset, min(count, offset + batch)):
+                event = await emit(session, tenant_id, "USER_CREATED", {"userId": f"u{n}"}, now)
+                ids.append(event.id)
+        at = time.time()
+        committed.update(dict.fromkeys(ids, at))
+    return committed
+
+
+async def plain_loop(
+    url: str, release: list[tuple[str, float]], body: bytes, concurrency: int
+) -> dict[str, float]:
+    """POST once per item at (or after) its release time, ``concurrency`` at a time."""
+    queue: asyncio.Queue[tuple[str, float] | None] = asyncio.Queue()
+    released: dict[str, float] = {}
+    # Release times are replayed relative to now.
+    shift = time.time() + 0.2 - min(at for _, at in release)
+
+    async def producer() -> None:
+        for item_id, at in sorted(release, key=lambda item: item[1]):
+            wait = at + shift - time.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            released[item_id] = time.time()
+            queue.put_nowait((item_id, released[item_id]))
+        for _ in range(concurrency):
+            queue.put_nowait(None)
+
+    async def consumer(client: httpx.AsyncClient) -> None:
+        while (item := await queue.get()) is not None:
+            response = await client.post(
+                url,
+                content=body,
+                headers={"content-type": "application/json", "webhook-id": item[0]},
+            )
+            response.raise_for_status()
+
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(limits=limits, timeout=15, trust_env=False) as client:
+        await asyncio.gather(producer(), *(consumer(client) for _ in range(concurrency)))
+    return released
+
+
+# ---------------------------------------------------------------------------------------
+# Main
+# ---------------------------------------------------------------------------------------
+
+
+def fresh_database(url: str) -> None:
+    """A new database each run: jobs or deliveries of an earlier run must not mix in."""
+    name = database_name(url)
+    with psycopg.connect(libpq_url(url), dbname="postgres", autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+async def prepare(settings: Settings, url: str, receiver_url: str) -> tuple[str, str]:
+    async with open_runtime(settings, database_url=url) as runtime:
+        async with session_scope(runtime.session_factory) as session:
+            keys = await create_tenant(
+                session, "Bench Lender", TenantMode.SANDBOX, runtime.clock.now()
+            )
+            tenant = TenantContext(id=keys.tenant_id, mode=TenantMode.SANDBOX)
+            created = await webhooks.create_webhook(
+                session,
+                tenant,
+                WebhookCreate(
+                    name="bench",
+                    url=f"{receiver_url}/hook",
+                    event_types=[EventType.ALL_EVENTS],
+                    active=True,
+                    secret="whsec_" + base64.b64encode(secrets.token_bytes(32)).decode(),
+                ),
+                runtime.clock.now(),
+                runtime.sealer,
+                settings,
+            )
+        return keys.tenant_id, created.id
+
+
+async def run_emit(
+    settings: Settings, url: str, tenant_id: str, count: int, rate: float | None
+) -> dict[str, float]:
+    async with open_runtime(settings, database_url=url, run_migrations=False) as runtime:
+        return await emit_events(runtime, tenant_id, count, rate)
+
+
+def delivery_states(url: str) -> dict[str, int]:
+    with psycopg.connect(libpq_url(url)) as conn:
+        rows = conn.execute(
+            "SELECT status, count(*), sum(attempt_count) FROM webhook_deliveries GROUP BY 1"
+        ).fetchall()
+    states = {str(status): int(count) for status, count, _ in rows}
+    states["attempts"] = sum(int(attempts or 0) for _, _, attempts in rows)
+    return states
+
+
+def sample_body(url: str) -> bytes:
+    with psycopg.connect(libpq_url(url)) as conn:
+        row = conn.execute("SELECT body FROM webhook_deliveries LIMIT 1").fetchone()
+    assert row is not None
+    return bytes(row[0])
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument(
+        "--database-url", default=None,
+        help="default: $SAHOD_BENCH_DATABASE_URL's server, database sahod_bench_webhooks"
+        " (dropped and created again on each run)",
+    )  # fmt: skip
+    parser.add_argument("--quick", action="store_true", help="1,000 events (and 500 paced)")
+    parser.add_argument("--events", type=int, default=None, help="burst events (10,000)")
+    parser.add_argument("--paced-events", type=int, default=None, help="paced events (5,000)")
+    parser.add_argument(
+        "--paced-rate", type=float, default=None,
+        help="events a second in the paced run (default: a third of the burst's delivery rate)",
+    )  # fmt: skip
+    parser.add_argument("--concurrency", type=int, default=20, help="worker concurrency (20)")
+    parser.add_argument("--worker-log-level", default="WARNING", help="the worker's (WARNING)")
+    parser.add_argument("--json", type=Path, default=None, help="where to write the figures")
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
+    events = args.events or (1_000 if args.quick else 10_000)
+    paced_events = args.paced_events or (500 if args.quick else 5_000)
+    if args.database_url:
+        url = str(args.database_url)
+    else:
+        base = os.environ.get("SAHOD_BENCH_DATABASE_URL") or DEFAULT_DATABASE_URL
+        url = with_database_name(base, "sahod_bench_webhooks" + ("_quick" if args.quick else ""))
+    json_path = args.json or OUT_DIR / ("webhooks_quick.json" if args.quick else "webhooks.json")
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    sealing_key = base64.b64encode(secrets.token_bytes(32)).decode()
+    data_dir = Path(tempfile.mkdtemp(prefix="sahod-bench-webhooks-"))
+    settings = Settings(
+        database_url=url, data_dir=data_dir, sealing_key=sealing_key, run_worker=False
+    )
+    print(f"database {describe_url(url)} (fresh)", flush=True)
+    fresh_database(url)
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SAHOD_")}
+    env["PYTHONUNBUFFERED"] = "1"
+    port = free_port()
+    receiver_url = f"http://127.0.0.1:{port}"
+    receiver_cmd = [sys.executable, "-m", "tests.webhooks.receiver", "--port", str(port)]
+    worker_env = env | {
+        "SAHOD_DATABASE_URL": url,
+        "SAHOD_SEALING_KEY": sealing_key,
+        "SAHOD_DATA_DIR": str(data_dir),
+        "SAHOD_LOG_LEVEL": args.worker_log_level,
+    }
+    worker_cmd = [
+        sys.executable,
+        "-m",
+        "sahod.cli",
+        "worker",
+        "--concurrency",
+        str(args.concurrency),
+    ]
+    results: dict[str, Phase] = {}
+    with child(receiver_cmd, env, OUT_DIR / "webhooks_receiver.log") as receiver:
+        wait_until(lambda: receiver_count(receiver_url) is not None, "receiver", 30, receiver)
+        tenant_id, webhook_id = asyncio.run(prepare(settings, url, receiver_url))
+        print(f"tenant {tenant_id}, webhook {webhook_id} → {receiver_url}/hook", flush=True)
+
+        with child(worker_cmd, worker_env, OUT_DIR / "webhooks_worker.log") as worker:
+            wait_until(lambda: worker_registered(url), "worker registration", 120, worker)
+            print(f"worker pid {worker.process.pid}, concurrency {args.concurrency}", flush=True)
+            asyncio.run(run_emit(settings, url, tenant_id, WARMUP_EVENTS, None))
+            wait_received(receiver_url, WARMUP_EVENTS, 120, worker)
+            total = WARMUP_EVENTS
+
+            for phase, count in (("burst", events), ("paced", paced_events)):
+                rate = None
+                if phase == "paced":
+                    rate = args.paced_rate or max(10.0, results["burst"].sahod.per_second / 3)
+                label = f"{count:,} events" + (f" at {rate:,.0f}/s" if rate else " at once")
+                print(f"\n== {phase}: {label}", flush=True)
+                cpu_before = process_cpu_seconds(worker.process.pid)
+                committed = asyncio.run(run_emit(settings, url, tenant_id, count, rate))
+                total += count
+                wait_received(receiver_url, total, 600, worker)
+                cpu_after = process_cpu_seconds(worker.process.pid)
+                cpu = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
+                sahod = figures(committed, arrivals_of(receiver_url), cpu)
+                print(f"   sahod worker: {sahod.per_second:,.0f}/s", flush=True)
+
+                # The ceiling: the same body; in the burst all ready at once, in the paced run
+                # each released at the instant its event was committed.
+                body = sample_body(url)
+                first = min(committed.values())
+                release = [
+                    (f"ceiling-{phase}-{i}", at if rate else first)
+                    for i, at in enumerate(committed.values())
+                ]
+                before = process_cpu_seconds(os.getpid())
+                released = asyncio.run(
+                    plain_loop(f"{receiver_url}/hook", release, body, args.concurrency)
+                )
+                total += len(released)
+                wait_received(receiver_url, total, 600)
+                after = process_cpu_seconds(os.getpid())
+                loop_cpu = None if before is None or after is None else after - before
+                ceiling = figures(released, arrivals_of(receiver_url), loop_cpu)
+                print(f"   plain loop:   {ceiling.per_second:,.0f}/s", flush=True)
+                results[phase] = Phase(rate=rate, sahod=sahod, ceiling=ceiling)
+        states = delivery_states(url)
+
+    headers = ["run", "events", "received", "per s", "p50 ms", "p99 ms", "max ms", "CPU"]
+    rows = []
+    for phase, found in results.items():
+        rows.append(found.sahod.row(f"{phase}: sahod worker"))
+        rows.append(found.ceiling.row(f"{phase}: plain async POST loop"))
+    print()
+    print(render_table(headers, rows))
+    print(
+        "\nlatency: event commit (for the loop: its release; in the burst, all at the start)"
+        " → receipt at the receiver."
+        "\nCPU: cores the sending process used (worker, or the loop's process)."
+        f"\ndeliveries in the database: {states}"
+    )
+    report = {
+        "benchmark": "webhooks",
+        "quick": args.quick,
+        "measuredAt": datetime.now(UTC).isoformat(timespec="seconds"),
+        "database": describe_url(url),
+        "workerConcurrency": args.concurrency,
+        "eventsPerTransaction": {"burst": BATCH, "paced": 1},
+        "warmupEvents": WARMUP_EVENTS,
+        "deliveries": states,
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "runs": {
+            phase: {
+                "offeredRatePerSecond": found.rate,
+                "sahod": asdict(found.sahod),
+                "plainLoop": asdict(found.ceiling),
+            }
+            for phase, found in results.items()
+        },
+    }
+    json_path.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"\nfigures in {json_path}")
+    delivered = WARMUP_EVENTS + events + paced_events
+    if states.get("SUCCEEDED") != delivered or states["attempts"] != delivered:
+        print(f"warning: expected {delivered} deliveries succeeding at the first attempt")
+    duplicates = sum(r.sahod.duplicates + r.ceiling.duplicates for r in results.values())
+    if duplicates:
+        print(f"note: {duplicates} duplicate receipts (delivery is at least once)")
+
+
+if __name__ == "__main__":
+    main()

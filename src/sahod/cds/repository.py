@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sahod.accounts.models import Account
+
+
+async def claim_due(session: AsyncSession, now: datetime, limit: int) -> Sequence[Any]:
+    """Up to ``limit`` accounts whose sync is due, locked for this transaction.
+
+    Reads the partial index ix_accounts_due_sync in next_sync_at order; SKIP LOCKED lets
+    several workers scan at once without waiting on each other or taking the same rows.
+    Across all tenants: the scan is Sahod's own schedule, not a tenant's request.
+    """
+    statement = (
+        select(Account.id, Account.sync_day, Account.next_sync_at)
+        .where(
+            Account.next_sync_at <= now,
+            Account.connection_status == "CONNECTED",
+            Account.monitor_status == "ACTIVE",
+        )
+        .order_by(Account.next_sync_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return (await session.execute(statement)).all()
+
+
+async def set_next_syncs(session: AsyncSession, next_syncs: list[dict[str, Any]]) -> None:
+    """``[{"account_id", "next_sync_at"}]``, in one executemany."""
+    if not next_syncs:
+        return
+    # Core, not ORM: an executemany of one parameterised UPDATE over the claimed rows.
+    accounts = cast(Table, Account.__table__)
+    statement = (
+        update(accounts)
+        .where(accounts.c.id == bindparam("account_id"))
+        .values(next_sync_at=bindparam("next_sync_at"))
+    )
+    await session.execute(statement, next_syncs)

@@ -1,0 +1,210 @@
+"""The Link API: what the widget calls, with the user's token as bearer."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Depends, Query, Request
+from starlette.responses import Response, StreamingResponse
+
+from sahod.accounts import service as accounts_service
+from sahod.db import session_scope
+from sahod.errors import InvalidParameters, InvalidToken
+from sahod.kit.clock import iso_z
+from sahod.kit.deps import AppClock, AppSettings, Session
+from sahod.kit.envelope import ERROR_RESPONSES, Envelope, ListData, envelope, list_envelope
+from sahod.link import service
+from sahod.link.schemas import (
+    LinkAccountCreate,
+    LinkAccountOut,
+    LinkContext,
+    LinkSession,
+    MfaSubmit,
+    ReauthorizeRequest,
+)
+from sahod.providers import service as providers_service
+from sahod.providers.base import Credentials
+from sahod.providers.catalog import PROVIDERS
+from sahod.providers.schemas import ProviderOut
+
+router = APIRouter(prefix="/link/v1", tags=["Link (widget)"], responses=ERROR_RESPONSES)
+
+EVENT_POLL_SECONDS = 0.5
+EVENT_STREAM_SECONDS = 600
+KEEPALIVE_SECONDS = 15.0
+
+
+def _bearer(request: Request, access_token: str | None) -> str:
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    if access_token:
+        # EventSource cannot send headers: the events stream also takes the token here.
+        return access_token
+    raise InvalidToken("Send the user's access token as a Bearer token.")
+
+
+async def link_context(
+    request: Request,
+    session: Session,
+    clock: AppClock,
+    access_token: Annotated[str | None, Query(include_in_schema=False)] = None,
+) -> LinkContext:
+    return await service.authenticate(session, _bearer(request, access_token), clock.now())
+
+
+Link = Annotated[LinkContext, Depends(link_context)]
+
+
+@router.get("/session", response_model=Envelope[LinkSession])
+async def session_info(request: Request, context: Link) -> Response:
+    """Who the token acts for, and until when."""
+    return envelope(
+        request,
+        {"userId": context.user_id, "mode": context.mode, "expiresAt": iso_z(context.expires_at)},
+    )
+
+
+@router.get("/providers", response_model=Envelope[ListData[ProviderOut]])
+async def list_providers(request: Request, _context: Link, settings: AppSettings) -> Response:
+    """The providers a user can connect, with the label of each portal's login field."""
+    base = settings.resolved_public_url()
+    items = []
+    for provider in PROVIDERS:
+        item = providers_service.provider_out(provider, base).model_dump(by_alias=True)
+        item["loginLabel"] = provider.login_label
+        item["loginKind"] = provider.login_kind
+        items.append(item)
+    return list_envelope(request, items, None)
+
+
+@router.post("/accounts", status_code=201, response_model=Envelope[LinkAccountOut])
+async def create_account(
+    request: Request, context: Link, session: Session, clock: AppClock, body: LinkAccountCreate
+) -> Response:
+    """Connect an account: the credentials are sealed and the sign-in starts at once.
+
+    Follow it with `GET /link/v1/accounts/{id}` or its `events` stream."""
+    if not body.consent:
+        raise InvalidParameters("consent must be true: the user has to agree to share the data")
+    account = await accounts_service.link_account(
+        session,
+        tenant_id=context.tenant_id,
+        user_id=context.user_id,
+        provider_id=body.provider_id,
+        credentials=Credentials(body.credentials.username, body.credentials.password),
+        sealer=request.app.state.runtime.sealer,
+        now=clock.now(),
+    )
+    view = await service.widget_view(session, account, request.app.state.runtime.sealer)
+    return envelope(request, view, status_code=201)
+
+
+@router.post("/accounts/{id}/mfa", response_model=Envelope[LinkAccountOut])
+async def submit_code(
+    request: Request, context: Link, session: Session, clock: AppClock, id: str, body: MfaSubmit
+) -> Response:
+    """Hand over the one-time code the portal sent the user."""
+    account = await service.own_account(session, context, id)
+    sealer = request.app.state.runtime.sealer
+    account = await accounts_service.submit_mfa_code(
+        session, account, body.code, sealer, clock.now()
+    )
+    return envelope(request, await service.widget_view(session, account, sealer))
+
+
+@router.post("/accounts/{id}/reauthorize", response_model=Envelope[LinkAccountOut])
+async def reauthorize(
+    request: Request,
+    context: Link,
+    session: Session,
+    clock: AppClock,
+    id: str,
+    body: ReauthorizeRequest,
+) -> Response:
+    """Reconnect an account whose monthly sync needs the user (USER_ACTION_REQUIRED): the
+    user signs in again; the account keeps its id and, once connected, its monitoring."""
+    account = await service.own_account(session, context, id)
+    sealer = request.app.state.runtime.sealer
+    account = await accounts_service.reauthorize(
+        session,
+        account,
+        Credentials(body.credentials.username, body.credentials.password),
+        sealer,
+        clock.now(),
+    )
+    return envelope(request, await service.widget_view(session, account, sealer))
+
+
+@router.get("/accounts", response_model=Envelope[ListData[LinkAccountOut]])
+async def list_accounts(request: Request, context: Link, session: Session) -> Response:
+    """This user's accounts, newest first."""
+    sealer = request.app.state.runtime.sealer
+    views = [
+        await service.widget_view(session, a, sealer)
+        for a in await service.own_accounts(session, context)
+    ]
+    return list_envelope(request, views, None)
+
+
+@router.get("/accounts/{id}", response_model=Envelope[LinkAccountOut])
+async def get_account(request: Request, context: Link, session: Session, id: str) -> Response:
+    """One of this user's accounts, as it stands now."""
+    account = await service.own_account(session, context, id)
+    return envelope(
+        request, await service.widget_view(session, account, request.app.state.runtime.sealer)
+    )
+
+
+@router.delete("/accounts/{id}", response_model=Envelope[None])
+async def revoke_account(
+    request: Request, context: Link, session: Session, clock: AppClock, id: str
+) -> Response:
+    """The user revokes: the account's data and credentials are deleted."""
+    account = await service.own_account(session, context, id)
+    await accounts_service.revoke(session, account, clock.now())
+    return envelope(request, None, message="Account access revoked")
+
+
+@router.get("/accounts/{id}/events", response_class=StreamingResponse)
+async def account_events(request: Request, context: Link, session: Session, id: str) -> Response:
+    """Server-sent events: the account each time its state changes, until it settles
+    (connected and synced, failed, or revoked)."""
+    account = await service.own_account(session, context, id)
+    factory = request.app.state.session_factory
+    sealer = request.app.state.runtime.sealer
+
+    async def stream() -> AsyncIterator[bytes]:
+        last: dict[str, Any] | None = None
+        idle = 0.0
+        loop = asyncio.get_running_loop()
+        ends_at = loop.time() + EVENT_STREAM_SECONDS
+        yield b"retry: 2000\n\n"
+        while loop.time() < ends_at and not await request.is_disconnected():
+            async with session_scope(factory) as read:
+                current = await service.own_account(read, context, account.id)
+                view = await service.widget_view(read, current, sealer)
+            if view != last:
+                last, idle = view, 0.0
+                yield b"event: account\ndata: " + orjson.dumps(view) + b"\n\n"
+                if _settled(view):
+                    return
+            elif idle >= KEEPALIVE_SECONDS:
+                idle = 0.0
+                yield b": keep-alive\n\n"
+            await asyncio.sleep(EVENT_POLL_SECONDS)
+            idle += EVENT_POLL_SECONDS
+
+    return StreamingResponse(
+        stream(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+def _settled(view: dict[str, Any]) -> bool:
+    status = view["connectionStatus"]
+    return status in ("ERROR", "DISCONNECTED") or (status == "CONNECTED" and not view["syncing"])

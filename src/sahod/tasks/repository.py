@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sahod.accounts.models import Account
+from sahod.kit.pagination import PageRequest, keyset
+from sahod.tasks.models import Task
+
+_WIRE_COLUMNS: tuple[Any, ...] = (
+    Task.id,
+    Task.seq,
+    Task.type,
+    Task.status,
+    Task.started_at,
+    Task.finished_at,
+    Task.datapoints,
+    Task.user_id,
+    Task.account_id,
+    Task.provider_id,
+    Account.created_at.label("account_created_at"),
+)
+
+
+def _select() -> Any:
+    return select(*_WIRE_COLUMNS).join(Account, Account.id == Task.account_id)
+
+
+async def add_task(session: AsyncSession, task: Task) -> None:
+    session.add(task)
+    await session.flush()
+
+
+async def get_task(session: AsyncSession, tenant_id: str, task_id: str) -> Row[Any] | None:
+    statement = _select().where(Task.tenant_id == tenant_id, Task.id == task_id)
+    row: Row[Any] | None = (await session.execute(statement)).first()
+    return row
+
+
+async def list_tasks(
+    session: AsyncSession,
+    tenant_id: str,
+    page: PageRequest,
+    *,
+    user_id: str | None,
+    account_id: str | None,
+    started_from: datetime | None,
+    started_before: datetime | None,
+) -> Sequence[Row[Any]]:
+    statement = _select().where(Task.tenant_id == tenant_id)
+    if user_id is not None:
+        statement = statement.where(Task.user_id == user_id)
+    if account_id is not None:
+        statement = statement.where(Task.account_id == account_id)
+    if started_from is not None:
+        statement = statement.where(Task.started_at >= started_from)
+    if started_before is not None:
+        statement = statement.where(Task.started_at < started_before)
+    rows: Sequence[Row[Any]] = (await session.execute(keyset(statement, Task.seq, page))).all()
+    return rows
+
+
+async def lock_task(session: AsyncSession, task_id: str) -> Task | None:
+    return (
+        await session.execute(select(Task).where(Task.id == task_id).with_for_update())
+    ).scalar_one_or_none()
+
+
+async def close_open_tasks(
+    session: AsyncSession, account_id: str, outcome: str, now: datetime
+) -> None:
+    await session.execute(
+        update(Task)
+        .where(Task.account_id == account_id, Task.status == "Started")
+        .values(status="Finished", outcome=outcome, finished_at=now)
+    )
+
+
+async def open_task_id(session: AsyncSession, account_id: str) -> str | None:
+    """The account's task still running, if any (at most one is, by the pipeline's lock)."""
+    found: str | None = (
+        await session.execute(
+            select(Task.id)
+            .where(Task.account_id == account_id, Task.status == "Started")
+            .order_by(Task.seq.desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    return found
+
+
+async def get_task_by_id(session: AsyncSession, task_id: str) -> Task | None:
+    """For the pipeline's jobs only: the id comes from our own job, never from a tenant."""
+    return await session.get(Task, task_id)

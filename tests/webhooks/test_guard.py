@@ -1,0 +1,104 @@
+"""The address guard and the URL rules, address by address."""
+
+from __future__ import annotations
+
+import ipaddress
+
+import httpx
+import pytest
+
+from sahod.webhooks.guard import AddressPolicy, AddressRefused, GuardedTransport, url_problem
+from tests.webhooks.receiver import Receiver
+
+PRODUCTION = AddressPolicy.for_mode(True, [])
+SANDBOX = AddressPolicy.for_mode(False, [])
+
+
+@pytest.mark.parametrize(
+    ("address", "production", "sandbox"),
+    [
+        ("93.184.216.34", None, None),
+        ("2606:4700::6810:85e5", None, None),
+        ("127.0.0.1", "loopback", None),
+        ("::1", "loopback", None),
+        ("10.0.0.1", "private", None),
+        ("172.16.5.4", "private", None),
+        ("192.168.1.1", "private", None),
+        ("fd12:3456::1", "private", None),
+        ("::ffff:10.0.0.1", "private", None),
+        ("100.64.0.1", "not a public", None),
+        ("169.254.169.254", "metadata", "metadata"),
+        ("fd00:ec2::254", "metadata", "metadata"),
+        ("100.100.100.200", "metadata", "metadata"),
+        ("169.254.10.10", "link-local", "link-local"),
+        ("fe80::1", "link-local", "link-local"),
+        ("::ffff:169.254.169.254", "metadata", "metadata"),
+        ("0.0.0.0", "unicast", "unicast"),
+        ("224.0.0.1", "unicast", "unicast"),
+    ],
+)
+def test_which_addresses_each_mode_may_reach(
+    address: str, production: str | None, sandbox: str | None
+) -> None:
+    ip = ipaddress.ip_address(address)
+    for policy, wanted in ((PRODUCTION, production), (SANDBOX, sandbox)):
+        reason = policy.refusal(ip)
+        if wanted is None:
+            assert reason is None, (address, reason)
+        else:
+            assert reason is not None and wanted in reason, (address, reason)
+
+
+def test_the_allow_list_overrides_the_guard() -> None:
+    policy = AddressPolicy.for_mode(True, ["10.1.0.0/16", "169.254.169.254"])
+    assert policy.refusal(ipaddress.ip_address("10.1.2.3")) is None
+    assert policy.refusal(ipaddress.ip_address("169.254.169.254")) is None
+    assert policy.refusal(ipaddress.ip_address("10.2.0.1")) is not None
+    with pytest.raises(ValueError, match="ALLOWED_NETWORKS"):
+        AddressPolicy.for_mode(True, ["not-a-network"])
+
+
+@pytest.mark.parametrize(
+    ("url", "production", "problem"),
+    [
+        ("https://hooks.example.com/sahod?x=1", True, None),
+        ("http://hooks.example.com/", True, "https"),
+        ("http://hooks.example.com/", False, None),
+        ("https://localhost:8443/", True, None),  # a name: checked when connecting
+        ("https://127.0.0.1/", True, "loopback"),
+        ("https://[::1]:8443/", True, "loopback"),
+        ("http://127.0.0.1:9000/", False, None),
+        ("http://169.254.169.254/", False, "metadata"),
+        ("gopher://example.com/", False, "https:// or http://"),
+        ("https://a b/", True, "spaces"),
+        ("https://example.com/\r\nX: y", True, "control"),
+        ("https://u:p@example.com/", True, "user name"),
+        ("https://example.com:0/", True, "port 0"),
+        ("https://example.com:70000/", True, "valid URL"),
+        ("https:///path", True, "host"),
+    ],
+)
+def test_url_rules(url: str, production: bool, problem: str | None) -> None:
+    found = url_problem(url, production=production, policy=PRODUCTION if production else SANDBOX)
+    if problem is None:
+        assert found is None, found
+    else:
+        assert found is not None and problem in found, found
+
+
+async def test_the_transport_refuses_at_connect_time_and_allows_what_is_allowed() -> None:
+    async with Receiver() as receiver:
+        guarded = httpx.AsyncClient(transport=GuardedTransport(PRODUCTION, max_connections=2))
+        async with guarded:
+            # "localhost" passes a URL check (it is a name) but resolves to loopback.
+            with pytest.raises(AddressRefused, match="loopback"):
+                await guarded.post(f"http://localhost:{receiver.port}/", content=b"{}")
+        allowed = AddressPolicy.for_mode(True, ["127.0.0.0/8", "::1/128"])
+        permitted = httpx.AsyncClient(transport=GuardedTransport(allowed, max_connections=2))
+        async with permitted:
+            response = await permitted.post(f"http://localhost:{receiver.port}/", content=b"{}")
+        sandbox = httpx.AsyncClient(transport=GuardedTransport(SANDBOX, max_connections=2))
+        async with sandbox:
+            assert (await sandbox.post(f"{receiver.url}/", content=b"{}")).status_code == 200
+    assert response.status_code == 200
+    assert len(receiver.posts) == 2
