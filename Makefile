@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: run test test-fast lint typecheck bench-read clean
+.PHONY: run demo test test-fast lint typecheck bench-read clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,7 +13,13 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 run: $(STAMP)
+	@echo "New to Sahod? 'make demo' runs this same server plus a sample tenant site with the widget."
 	$(BIN)/sahod serve
+
+# Where a newcomer starts: the server as `make run` starts it, plus a sample tenant site on
+# http://127.0.0.1:8001 that embeds the widget and logs its callbacks and webhooks.
+demo: $(STAMP)
+	$(BIN)/sahod demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -25,6 +31,7 @@ typecheck: $(STAMP)
 # The whole suite: lint, types, and every test including the slow end-to-end ones.
 test: $(STAMP) lint typecheck
 	bash scripts/ensure-postgres.sh
+	bash scripts/ensure-chromium.sh
 	$(BIN)/pytest -q -n 2 --dist loadgroup
 
 # The local loop: skips tests marked slow.

@@ -30,6 +30,7 @@ from sahod.tenants.service import Authenticator
 from sahod.users.endpoints import router as users_router
 from sahod.users.endpoints import tokens_router
 from sahod.webhooks.endpoints import router as webhooks_router
+from sahod.widget.endpoints import router as widget_router
 from sahod.worker import worker_options
 
 log = logging.getLogger(__name__)
@@ -166,6 +167,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(
         link_router, dependencies=[Depends(refuse_nul_characters), Depends(require_json_body)]
     )
+    app.include_router(widget_router)
     app.add_api_route("/healthz", bare, methods=["GET"], include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     if settings.sandbox_portals:

@@ -1,4 +1,4 @@
-"""`sahod serve | worker | migrate | tenants create | sandbox-portals`."""
+"""`sahod serve | worker | migrate | tenants create | sandbox-portals | demo`."""
 
 from __future__ import annotations
 
@@ -160,6 +160,13 @@ def build_parser() -> argparse.ArgumentParser:
     portals.add_argument("--host", default="127.0.0.1")
     portals.add_argument("--port", type=int, default=8100)
 
+    demo = commands.add_parser(
+        "demo", help="run Sahod and a sample tenant site that embeds the widget (start here)"
+    )
+    demo.add_argument("--host", default=None)
+    demo.add_argument("--port", type=int, default=None, help="Sahod's port (8000)")
+    demo.add_argument("--site-port", type=int, default=8001, help="the sample site's port")
+
     tenants = commands.add_parser("tenants", help="manage tenants")
     tenant_commands = tenants.add_subparsers(dest="tenant_command", required=True)
     create = tenant_commands.add_parser("create", help="create a tenant and its API key")
@@ -172,18 +179,25 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     overrides: dict[str, object] = {}
-    if args.command == "serve":
+    if args.command in ("serve", "demo"):
         if args.host:
             overrides["host"] = args.host
         if args.port:
             overrides["port"] = args.port
         if getattr(args, "no_worker", False):
             overrides["run_worker"] = False
+    if args.command == "demo" and "log_level" not in get_settings().model_fields_set:
+        # The demo's instructions must stay in view: the worker's INFO lines would bury them.
+        overrides["log_level"] = "WARNING"
     settings = get_settings().model_copy(update=overrides)
     _configure_logging(settings)
 
     if args.command == "serve":
         asyncio.run(_serve(settings))
+    elif args.command == "demo":
+        from sahod.demo.run import run_demo
+
+        asyncio.run(run_demo(settings, args.site_port))
     elif args.command == "worker":
         asyncio.run(_worker(settings, args.concurrency or settings.worker_concurrency))
     elif args.command == "migrate":

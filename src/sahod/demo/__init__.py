@@ -1,0 +1,1 @@
+"""`sahod demo`: Sahod plus a sample tenant site that embeds the widget (run.py, site.py)."""

@@ -1,0 +1,1 @@
+"""The JS SDK and the widget pages a tenant's site embeds (see endpoints.py)."""
