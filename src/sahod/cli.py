@@ -42,6 +42,9 @@ def _banner(settings: Settings, keys: IssuedKeys | None, database: str) -> str:
             "  Try it:",
             f"    curl -u {keys.api_key}:{keys.api_secret} {base}/v1/providers",
             f"    curl -u {keys.api_key}:{keys.api_secret} -X POST {base}/v1/users",
+            "",
+            "  New here? `make demo` (or `sahod demo`) runs this server with a sample tenant",
+            "  site that embeds the widget: connect a sandbox account and watch the webhooks.",
         ]
     return "\n".join(lines) + "\n"
 

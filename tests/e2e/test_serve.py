@@ -16,6 +16,7 @@ def test_serve_with_embedded_defaults_keeps_its_keys_and_data(tmp_path: Path) ->
     first = start_sahod(["serve"], env={}, ready=r"API secret:\s+\S+", data_dir=data_dir)
     try:
         key = first.printed(r"API key:\s+(\S+)")
+        assert "make demo" in "".join(first.output)  # where a newcomer goes next
         secret = first.printed(r"API secret:\s+(\S+)")
         with httpx.Client(base_url=first.base_url, auth=(key, secret), timeout=10) as http:
             providers = http.get("/v1/providers").json()["data"]["items"]
