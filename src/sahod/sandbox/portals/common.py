@@ -713,3 +713,21 @@ def redesigned(persona: Persona) -> str:
   <section class="tile"><span class="k">Your records moved</span>
   <span class="v">Your records now load in the new {esc("dashboard")} app.</span></section>
 </div>"""
+
+
+def documents_page(view: MemberView, agency: Agency, title: str, headers: tuple[str, ...]) -> str:
+    """A documents page: each portal titles and heads it its own way; the rows are the
+    same facts in the same order."""
+    spec = view.spec
+    rows = [
+        [
+            esc(d.name),
+            esc(d.number),
+            esc(d.category),
+            esc(spec.fmt_date(d.issued)),
+            esc(spec.fmt_date(d.valid_until)),
+            esc(d.remarks or ""),
+        ]
+        for d in view.persona.documents(agency)
+    ]
+    return f"<h1>{esc(title)}</h1>" + table(headers, rows, variant=view.variant)

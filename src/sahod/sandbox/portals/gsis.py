@@ -19,6 +19,7 @@ from sahod.sandbox.portals.common import (
     PortalSpec,
     chosen_year,
     definition_list,
+    documents_page,
     esc,
     table,
     year_links,
@@ -206,20 +207,12 @@ async def premiums(view: MemberView) -> str:
 
 
 async def documents(view: MemberView) -> str:
-    s = view.spec
-    rows = [
-        [
-            esc(d.name),
-            esc(d.number),
-            esc(d.category),
-            esc(s.fmt_date(d.issued)),
-            esc(s.fmt_date(d.valid_until)),
-            esc(d.remarks or ""),
-        ]
-        for d in view.persona.documents(Agency.GSIS)
-    ]
-    headers = ("Document", "Reference No.", "Type", "Issued", "Expiry", "Remarks")
-    return "<h1>My Documents</h1>" + table(headers, rows, variant=view.variant)
+    return documents_page(
+        view,
+        Agency.GSIS,
+        "My Documents",
+        ("Document", "Reference No.", "Type", "Issued", "Expiry", "Remarks"),
+    )
 
 
 def create_app(clock: Clock, faults: PortalFaults) -> Starlette:

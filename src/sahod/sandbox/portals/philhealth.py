@@ -18,6 +18,7 @@ from sahod.sandbox.portals.common import (
     Portal,
     PortalSpec,
     chosen_year,
+    documents_page,
     esc,
     field_rows,
     table,
@@ -190,20 +191,12 @@ async def premiums(view: MemberView) -> str:
 
 
 async def documents(view: MemberView) -> str:
-    s = view.spec
-    rows = [
-        [
-            esc(d.name),
-            esc(d.number),
-            esc(d.category),
-            esc(s.fmt_date(d.issued)),
-            esc(s.fmt_date(d.valid_until)),
-            esc(d.remarks or ""),
-        ]
-        for d in view.persona.documents(Agency.PHILHEALTH)
-    ]
-    headers = ("Document", "Number", "Category", "Date Issued", "Valid Until", "Remarks")
-    return "<h1>Documents</h1>" + table(headers, rows, variant=view.variant)
+    return documents_page(
+        view,
+        Agency.PHILHEALTH,
+        "Documents",
+        ("Document", "Number", "Category", "Date Issued", "Valid Until", "Remarks"),
+    )
 
 
 def create_app(clock: Clock, faults: PortalFaults) -> Starlette:

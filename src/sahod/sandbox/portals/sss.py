@@ -18,6 +18,7 @@ from sahod.sandbox.portals.common import (
     Portal,
     PortalSpec,
     chosen_year,
+    documents_page,
     esc,
     field_rows,
     table,
@@ -276,20 +277,12 @@ async def loan_detail(view: MemberView) -> str:
 
 
 async def documents(view: MemberView) -> str:
-    s = view.spec
-    rows = [
-        [
-            esc(d.name),
-            esc(d.number),
-            esc(d.category),
-            esc(s.fmt_date(d.issued)),
-            esc(s.fmt_date(d.valid_until)),
-            esc(d.remarks or ""),
-        ]
-        for d in view.persona.documents(Agency.SSS)
-    ]
-    headers = ("Document", "Document No.", "Category", "Date Issued", "Valid Until", "Remarks")
-    return "<h1>Documents</h1>" + table(headers, rows, variant=view.variant)
+    return documents_page(
+        view,
+        Agency.SSS,
+        "Documents",
+        ("Document", "Document No.", "Category", "Date Issued", "Valid Until", "Remarks"),
+    )
 
 
 def create_app(clock: Clock, faults: PortalFaults) -> Starlette:
