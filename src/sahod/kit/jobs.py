@@ -41,23 +41,24 @@ async def defer(
     ``lock``: jobs sharing it run one at a time. ``queueing_lock``: at most one such job
     waits in the queue; a second one is not added and None is returned.
     """
+    parameters = {
+        "queue": queue,
+        "task_name": task_name,
+        "priority": priority,
+        "lock": lock,
+        "queueing_lock": queueing_lock,
+        "args": orjson.dumps(task_kwargs).decode(),
+        "scheduled_at": schedule_at,
+    }
+    if queueing_lock is None:
+        # Nothing can conflict: no savepoint (two round trips) is needed.
+        job_id: int = (await session.execute(_DEFER, parameters)).scalar_one()
+        return job_id
     try:
         # A savepoint: a queueing-lock conflict must not abort the caller's transaction.
         async with session.begin_nested():
-            result = await session.execute(
-                _DEFER,
-                {
-                    "queue": queue,
-                    "task_name": task_name,
-                    "priority": priority,
-                    "lock": lock,
-                    "queueing_lock": queueing_lock,
-                    "args": orjson.dumps(task_kwargs).decode(),
-                    "scheduled_at": schedule_at,
-                },
-            )
-            job_id: int = result.scalar_one()
-            return job_id
+            locked_job_id: int = (await session.execute(_DEFER, parameters)).scalar_one()
+            return locked_job_id
     except IntegrityError as error:
         if queueing_lock is not None and "procrastinate_jobs_queueing_lock_idx" in str(error):
             return None
@@ -84,22 +85,16 @@ async def defer_many(
     """
     if not jobs:
         return 0
+    rows = [
+        (queue, task_name, priority, lock, queueing_lock, orjson.dumps(kwargs).decode(), None)
+        for lock, queueing_lock, kwargs in jobs
+    ]
+    if all(queueing_lock is None for _, queueing_lock, _ in jobs):
+        # Nothing can conflict: one statement, no savepoint.
+        return len((await session.execute(_DEFER_MANY, {"jobs": rows})).all())
     try:
         async with session.begin_nested():
-            rows = [
-                (
-                    queue,
-                    task_name,
-                    priority,
-                    lock,
-                    queueing_lock,
-                    orjson.dumps(kwargs).decode(),
-                    None,
-                )
-                for lock, queueing_lock, kwargs in jobs
-            ]
-            result = await session.execute(_DEFER_MANY, {"jobs": rows})
-            return len(result.all())
+            return len((await session.execute(_DEFER_MANY, {"jobs": rows})).all())
     except IntegrityError as error:
         if "procrastinate_jobs_queueing_lock_idx" not in str(error):
             raise

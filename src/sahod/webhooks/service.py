@@ -219,8 +219,19 @@ async def fan_out(session: AsyncSession, event: Event, envelope: dict[str, Any])
         for subscriber in subscribers
     ]
     await repository.add_deliveries(session, deliveries)
-    for delivery in deliveries:
-        await _defer_attempt(session, delivery, at=None)
+    # All first attempts in one statement, in the event's transaction.
+    await jobs.defer_many(
+        session,
+        DELIVER_TASK,
+        [
+            (
+                None,
+                None,
+                {"delivery_id": d.id, "tenant_id": d.tenant_id, "generation": d.generation},
+            )
+            for d in deliveries
+        ],
+    )
     return len(deliveries)
 
 
