@@ -168,13 +168,9 @@ async def submit_mfa_code(
     if locked is None or locked.connection_status != ConnectionStatus.AWAITING_MFA.value:
         raise InvalidParameters("This account is not waiting for a one-time code.")
     locked.pending_mfa_code = seal_code(sealer, locked.id, code)
-    task_id = await _open_task_id(session, locked.id)
+    task_id = await tasks_repository.open_task_id(session, locked.id)
     await defer(session, names.ADVANCE, lock=locked.id, account_id=locked.id, task_id=task_id)
     return locked
-
-
-async def _open_task_id(session: AsyncSession, account_id: str) -> str | None:
-    return await tasks_repository.open_task_id(session, account_id)
 
 
 async def revoke(session: AsyncSession, account: Account, now: datetime) -> None:
