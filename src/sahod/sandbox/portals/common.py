@@ -32,6 +32,7 @@ from sahod.providers.schedules import Agency
 from sahod.sandbox.faults import PortalFaults
 from sahod.sandbox.personas import (
     SANDBOX_OTP,
+    Contribution,
     Persona,
     error_code_in,
     error_persona,
@@ -702,6 +703,17 @@ def chosen_year(view: MemberView, years: Sequence[int]) -> int | None:
     if raw and raw.isdigit() and int(raw) in years:
         return int(raw)
     return years[-1] if years else None
+
+
+def contributions_in_chosen_year(
+    view: MemberView, agency: Agency
+) -> tuple[list[Contribution], list[int], int | None]:
+    """A history page shows one year at a time, as the portals do: the postings of the
+    year the member picked (the latest by default), every year there is, and that year."""
+    posted = view.persona.contributions(agency, view.today)
+    years = sorted({c.month.year for c in posted})
+    year = chosen_year(view, years)
+    return [c for c in posted if c.month.year == year], years, year
 
 
 def redesigned(persona: Persona) -> str:

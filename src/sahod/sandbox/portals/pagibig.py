@@ -17,7 +17,7 @@ from sahod.sandbox.portals.common import (
     MemberView,
     Portal,
     PortalSpec,
-    chosen_year,
+    contributions_in_chosen_year,
     definition_list,
     documents_page,
     esc,
@@ -153,13 +153,9 @@ async def employment(view: MemberView) -> str:
 
 async def savings(view: MemberView) -> str:
     s = view.spec
-    posted = view.persona.contributions(Agency.PAGIBIG, view.today)
-    years = sorted({c.month.year for c in posted})
-    year = chosen_year(view, years)
+    shown, years, year = contributions_in_chosen_year(view, Agency.PAGIBIG)
     rows = []
-    for c in posted:
-        if c.month.year != year:
-            continue
+    for c in shown:
         b = c.breakdown
         rows.append(
             [

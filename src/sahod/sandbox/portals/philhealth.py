@@ -17,7 +17,7 @@ from sahod.sandbox.portals.common import (
     MemberView,
     Portal,
     PortalSpec,
-    chosen_year,
+    contributions_in_chosen_year,
     documents_page,
     esc,
     field_rows,
@@ -157,13 +157,9 @@ async def employers(view: MemberView) -> str:
 
 async def premiums(view: MemberView) -> str:
     s = view.spec
-    posted = view.persona.contributions(Agency.PHILHEALTH, view.today)
-    years = sorted({c.month.year for c in posted})
-    year = chosen_year(view, years)
+    shown, years, year = contributions_in_chosen_year(view, Agency.PHILHEALTH)
     rows = []
-    for c in posted:
-        if c.month.year != year:
-            continue
+    for c in shown:
         employer = c.stint.employer
         rows.append(
             [

@@ -17,7 +17,7 @@ from sahod.sandbox.portals.common import (
     NotFound,
     Portal,
     PortalSpec,
-    chosen_year,
+    contributions_in_chosen_year,
     documents_page,
     esc,
     field_rows,
@@ -168,13 +168,9 @@ async def employment(view: MemberView) -> str:
 
 async def contributions(view: MemberView) -> str:
     s = view.spec
-    posted = view.persona.contributions(Agency.SSS, view.today)
-    years = sorted({c.month.year for c in posted})
-    year = chosen_year(view, years)
+    shown, years, year = contributions_in_chosen_year(view, Agency.SSS)
     rows = []
-    for c in posted:
-        if c.month.year != year:
-            continue
+    for c in shown:
         b = c.breakdown
         employer = c.stint.employer
         rows.append(
