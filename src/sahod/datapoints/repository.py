@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, delete, literal_column, select
+from sqlalchemy import Row, delete, func, literal_column, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -131,5 +131,29 @@ async def account_payload_rows(
             select(DataPoint.id, DataPoint.kind, DataPoint.payload)
             .where(DataPoint.tenant_id == tenant_id, DataPoint.account_id == account_id)
             .order_by(DataPoint.kind, DataPoint.seq)
+        )
+    ).all()
+
+
+async def task_datapoints(
+    session: AsyncSession, tenant_id: str, task_id: str, per_kind: int
+) -> Sequence[Row[Any]]:
+    """Up to ``per_kind`` of the records a task added or changed, of each kind, newest first."""
+    ranked = (
+        select(
+            *_WIRE_COLUMNS,
+            DataPoint.kind,
+            func.row_number()
+            .over(partition_by=DataPoint.kind, order_by=DataPoint.seq.desc())
+            .label("rank"),
+        )
+        .where(DataPoint.tenant_id == tenant_id, DataPoint.last_task_id == task_id)
+        .subquery()
+    )
+    return (
+        await session.execute(
+            select(ranked)
+            .where(ranked.c.rank <= per_kind)
+            .order_by(ranked.c.kind, ranked.c.seq.desc())
         )
     ).all()

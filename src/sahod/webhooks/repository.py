@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import Row, Table, bindparam, case, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sahod.datapoints.models import DataPoint
 from sahod.kit.pagination import PageRequest, keyset
 from sahod.tenants.models import Tenant
 from sahod.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
@@ -339,43 +338,6 @@ async def disable_webhook(
         .where(Webhook.tenant_id == tenant_id, Webhook.id == webhook_id)
         .values(active=False, disabled_reason=reason, updated_at=now)
     )
-
-
-# The columns sahod.datapoints.service.wire_item reads.
-_WIRE_COLUMNS = (
-    DataPoint.id,
-    DataPoint.seq,
-    DataPoint.kind,
-    DataPoint.user_id,
-    DataPoint.account_id,
-    DataPoint.provider_id,
-    DataPoint.payload,
-    DataPoint.account_created_at,
-    DataPoint.created_at,
-)
-
-
-async def task_datapoints(
-    session: AsyncSession, tenant_id: str, task_id: str, per_kind: int
-) -> Sequence[Row[Any]]:
-    """Up to ``per_kind`` of the records a task added or changed, of each kind, newest first."""
-    ranked = (
-        select(
-            *_WIRE_COLUMNS,
-            func.row_number()
-            .over(partition_by=DataPoint.kind, order_by=DataPoint.seq.desc())
-            .label("rank"),
-        )
-        .where(DataPoint.tenant_id == tenant_id, DataPoint.last_task_id == task_id)
-        .subquery()
-    )
-    return (
-        await session.execute(
-            select(ranked)
-            .where(ranked.c.rank <= per_kind)
-            .order_by(ranked.c.kind, ranked.c.seq.desc())
-        )
-    ).all()
 
 
 async def give_up_pending(

@@ -18,6 +18,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sahod.config import Settings
+from sahod.datapoints import repository as datapoints_repository
 from sahod.datapoints.kinds import DataPointKind
 from sahod.datapoints.service import wire_item
 from sahod.errors import InvalidParameters, MissingResource
@@ -326,7 +327,9 @@ async def _with_payload(session: AsyncSession, tenant_id: str, body: bytes) -> b
     task_id = data.get("taskId")
     if not isinstance(task_id, str):
         return body
-    rows = await repository.task_datapoints(session, tenant_id, task_id, PAYLOAD_ITEMS + 1)
+    rows = await datapoints_repository.task_datapoints(
+        session, tenant_id, task_id, PAYLOAD_ITEMS + 1
+    )
     pages: dict[str, list[Any]] = {}
     for row in rows:
         pages.setdefault(row.kind, []).append(row)
