@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 import os
-import secrets
 import subprocess
 import sys
 from pathlib import Path
 
 import psycopg
 
-from tests.conftest import _admin_url
+from tests.conftest import scratch_database
 from tests.e2e.server import start_sahod
 
 
 def test_migrate_then_a_worker_starts_and_stops_cleanly(server_url: str, tmp_path: Path) -> None:
-    name = f"sahod_migrate_{secrets.token_hex(3)}"
-    admin = _admin_url(server_url, "postgres")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = _admin_url(server_url, name)
-    try:
+    with scratch_database(server_url, "sahod_migrate") as url:
         env = {k: v for k, v in os.environ.items() if not k.startswith("SAHOD_")}
         env.update({"SAHOD_DATABASE_URL": url, "SAHOD_DATA_DIR": str(tmp_path)})
         for _ in range(2):  # a second run finds nothing to do
@@ -56,6 +50,3 @@ def test_migrate_then_a_worker_starts_and_stops_cleanly(server_url: str, tmp_pat
         with psycopg.connect(url) as conn:
             left = conn.execute("SELECT count(*) FROM procrastinate_workers").fetchone()
         assert left is not None and left[0] == 0
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
 import pytest
 from sqlalchemy import select, text
 
@@ -35,7 +34,7 @@ from sahod.tenants.schemas import IssuedKeys, TenantMode
 from sahod.tenants.service import create_tenant
 from sahod.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 from sahod.worker import worker_options
-from tests.conftest import _admin_url
+from tests.conftest import scratch_database
 
 # Fast enough for tests, and zero jitter so that the gaps between attempts can be checked.
 FAST = {
@@ -47,13 +46,8 @@ FAST = {
 
 @pytest.fixture(scope="session")
 def delivery_database_url(server_url: str, worker_id: str) -> Iterator[str]:
-    name = f"sahod_wh_{worker_id}_{secrets.token_hex(3)}"
-    admin = _admin_url(server_url, "postgres")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield _admin_url(server_url, name)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_database(server_url, f"sahod_wh_{worker_id}") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
