@@ -1,4 +1,4 @@
-"""Validation of our responses against the Smile contract (../shared/contract)."""
+"""Validation of our responses against the Smile contract (kept beside this file)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,7 @@ from openapi_schema_validator import OAS30Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-CONTRACT = (
-    Path(__file__).resolve().parents[3] / "shared" / "contract" / "smile-openapi-v1.14.0.yaml"
-)
+CONTRACT = Path(__file__).resolve().parent / "smile-openapi-v1.14.0.yaml"
 CONTRACT_URI = "urn:smile-contract"
 
 

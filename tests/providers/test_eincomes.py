@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -26,9 +24,9 @@ from sahod.providers.schedules import (
     breakdown,
     contribution_for,
 )
+from tests.contract.smile import contract
 
 D = Decimal
-CONTRACT = Path(__file__).resolve().parents[3] / "shared/contract/smile-openapi-v1.14.0.yaml"
 
 
 def est(agency: Agency, month: date, paid: str, share: Share = "total") -> IncomeEstimate:
@@ -205,11 +203,7 @@ def test_capped_payload_carries_the_cap() -> None:
 
 
 def test_payload_has_the_contract_fields() -> None:
-    if not CONTRACT.exists():
-        pytest.skip("shared/contract is not beside the repository")
-    yaml = pytest.importorskip("yaml")
-    spec: dict[str, Any] = yaml.safe_load(CONTRACT.read_text())
-    schema = spec["components"]["schemas"]["EincomePayload"]
+    schema = contract()["components"]["schemas"]["EincomePayload"]
     payload = eincome_payload(est(Agency.GSIS, date(2021, 6, 1), "1234.56", "employee"))
     assert set(payload) | {"id"} == set(schema["properties"])
     assert set(schema["required"]) <= set(payload) | {"id"}
