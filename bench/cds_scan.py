@@ -1,7 +1,7 @@
 """The Continuous Data Sync scan: find and queue one day's due accounts among a million.
 
 Fills a database with accounts whose next sync is spread evenly over a month, then runs the
-real scan (`sahod.cds.service.scan_due`, the code the periodic task runs) for the end of
+real scan (`sahod.cds.tasks.scan_due_accounts`, the code the periodic task runs) for the end of
 one day, and prints how long it took to claim those accounts, move each to next month and
 queue its job. The same is measured on a table of 30,000 accounts, to show that the cost per
 due account does not grow with the number of accounts.
@@ -27,7 +27,7 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._common import OUT_DIR, ensure_database, render_table, with_database_name
-from sahod.cds.service import scan_due
+from sahod.cds.tasks import scan_due_accounts
 from sahod.config import Settings
 from sahod.db import libpq_url
 from sahod.migrate import upgrade
@@ -117,7 +117,7 @@ async def run_scan(url: str) -> tuple[int, float, int]:
     )
     async with open_runtime(settings, database_url=url, run_migrations=False) as runtime:
         started = time.monotonic()
-        queued = await scan_due(runtime, SCANNED_DAY_END)
+        queued = await scan_due_accounts(runtime, SCANNED_DAY_END)
         elapsed = time.monotonic() - started
     with psycopg.connect(libpq_url(url)) as conn:
         row = conn.execute(

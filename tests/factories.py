@@ -8,11 +8,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sahod.accounts.models import Account
+from sahod.accounts.schemas import ConnectionStatus, MonitorStatus
 from sahod.datapoints.kinds import DataPointKind
 from sahod.datapoints.models import DataPoint
 from sahod.datapoints.registry import SPECS
 from sahod.kit.ids import ACCOUNT, TASK, new_id, random_hex
 from sahod.tasks.models import Task
+from sahod.tasks.schemas import TaskOutcome, TaskStatus, TaskType
 from sahod.users.models import User
 
 SAMPLE_PAYLOADS: dict[DataPointKind, dict[str, Any]] = {
@@ -139,9 +141,9 @@ async def make_account(
         provider_id=provider_id,
         login_name="gpalomero1234@smileapi.io",
         created_at=created_at,
-        connection_status=status,
+        connection_status=ConnectionStatus(status),
         connection_updated_at=created_at,
-        monitor_status=monitor,
+        monitor_status=MonitorStatus(monitor),
         monitor_updated_at=created_at if monitor == "ACTIVE" else None,
     )
     session.add(account)
@@ -192,9 +194,10 @@ async def make_task(session: AsyncSession, account: Account, started_at: datetim
         user_id=account.user_id,
         account_id=account.id,
         provider_id=account.provider_id,
-        type="LINK_ACCOUNT",
-        status="Finished",
-        outcome="SUCCEEDED",
+        account_created_at=account.created_at,
+        type=TaskType.LINK_ACCOUNT,
+        status=TaskStatus.FINISHED,
+        outcome=TaskOutcome.SUCCEEDED,
         datapoints=[k.value for k in DataPointKind],
         started_at=started_at,
         finished_at=started_at + timedelta(seconds=3),

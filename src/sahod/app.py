@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
 from sahod.accounts.endpoints import router as accounts_router
+from sahod.cds.endpoints import router as cds_router
 from sahod.config import Settings, get_settings
 from sahod.datapoints.endpoints import router as datapoints_router
 from sahod.errors import InvalidParameters, UnsupportedType
@@ -24,14 +25,13 @@ from sahod.kit.envelope import ERROR_RESPONSES, envelope
 from sahod.kit.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from sahod.link.endpoints import router as link_router
 from sahod.providers.endpoints import router as providers_router
-from sahod.runtime import Runtime, open_runtime
+from sahod.runtime import Runtime, open_runtime, worker_options
 from sahod.tasks.endpoints import router as tasks_router
 from sahod.tenants.service import Authenticator
 from sahod.users.endpoints import router as users_router
-from sahod.users.endpoints import tokens_router
+from sahod.users.endpoints import tokens_router, user_accounts_router
 from sahod.webhooks.endpoints import router as webhooks_router
 from sahod.widget.endpoints import router as widget_router
-from sahod.worker import worker_options
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +83,8 @@ def api_router() -> APIRouter:
         users_router,
         tokens_router,
         accounts_router,
+        user_accounts_router,
+        cds_router,
         tasks_router,
         datapoints_router,
         webhooks_router,

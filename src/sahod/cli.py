@@ -100,8 +100,7 @@ async def _serve(settings: Settings) -> None:
 
 
 async def _worker(settings: Settings, concurrency: int) -> None:
-    from sahod.runtime import open_runtime
-    from sahod.worker import worker_options
+    from sahod.runtime import open_runtime, worker_options
 
     async with open_runtime(settings) as runtime:
         stop = asyncio.Event()

@@ -1,56 +1,89 @@
-"""The one wiring point: settings → database → engine, sessions, clock, sealer, job app."""
+"""The one wiring point: settings → database → engine, sessions, clock, sealer, job app,
+and the one list of the domains whose tasks the job app runs."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import procrastinate
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from sahod import migrate
+from sahod.cds import tasks as cds_tasks
 from sahod.config import Settings
 from sahod.db import (
     EmbeddedServer,
     create_engine,
     create_session_factory,
+    libpq_url,
     resolve_database_url,
 )
 from sahod.kit.clock import Clock, SystemClock
 from sahod.kit.crypto import Sealer, decode_key, load_or_create_key_file
+from sahod.kit.services import Services
 from sahod.providers.base import Connector
 from sahod.providers.registry import create_connector
-from sahod.worker import create_job_app
+from sahod.sync import tasks as sync_tasks
+from sahod.webhooks import tasks as webhooks_tasks
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class Runtime:
-    settings: Settings
+TASK_REGISTRATIONS: tuple[Callable[[procrastinate.App, Settings], None], ...] = (
+    sync_tasks.register,
+    cds_tasks.register,
+    webhooks_tasks.register,
+)
+"""Each adds its domain's tasks to the job app, under names its domain defines."""
+
+
+@dataclass(kw_only=True)
+class Runtime(Services[Connector]):
+    """The process's services, plus what only the process itself needs (the engine)."""
+
     database_url: str
     engine: AsyncEngine
-    session_factory: async_sessionmaker[AsyncSession]
-    clock: Clock
-    sealer: Sealer
-    jobs: procrastinate.App
     embedded: EmbeddedServer | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
-    connectors: dict[str, Connector] = field(default_factory=dict)
-    """One connector per provider, shared by this process's jobs (its HTTP pools)."""
 
-    def connector(self, provider_id: str) -> Connector:
-        if provider_id not in self.connectors:
-            self.connectors[provider_id] = create_connector(
-                provider_id,
-                base_url=self.settings.resolved_portal_base_url(),
-                timeout=self.settings.connector_timeout_seconds,
-            )
-        return self.connectors[provider_id]
+
+def create_job_app(
+    database_url: str, settings: Settings, *, pool_size: int = 10
+) -> procrastinate.App:
+    connector = procrastinate.PsycopgConnector(
+        conninfo=libpq_url(database_url),
+        min_size=1,
+        max_size=pool_size,
+        kwargs={"options": "-c timezone=UTC"},
+    )
+    app = procrastinate.App(connector=connector)
+    for register in TASK_REGISTRATIONS:
+        register(app, settings)
+    return app
+
+
+def worker_options(runtime: Runtime, concurrency: int) -> dict[str, Any]:
+    """The same worker settings for `sahod serve` and `sahod worker`."""
+    return {
+        "concurrency": concurrency,
+        "install_signal_handlers": False,
+        "additional_context": {"runtime": runtime},
+        "delete_jobs": "successful",
+        "update_heartbeat_interval": runtime.settings.worker_heartbeat_seconds,
+        "stalled_worker_timeout": runtime.settings.stalled_after_seconds,
+    }
+
+
+def new_connector(provider_id: str, settings: Settings) -> Connector:
+    return create_connector(
+        provider_id,
+        base_url=settings.resolved_portal_base_url(),
+        timeout=settings.connector_timeout_seconds,
+    )
 
 
 def load_sealer(settings: Settings) -> Sealer:
@@ -84,6 +117,7 @@ async def open_runtime(
         clock=clock or SystemClock(),
         sealer=load_sealer(settings),
         jobs=jobs,
+        connector_factory=new_connector,
         embedded=embedded,
     )
     await jobs.open_async()

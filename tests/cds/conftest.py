@@ -19,15 +19,15 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sahod.accounts.models import Account
-from sahod.accounts.service import link_account, submit_mfa_code
 from sahod.app import create_app
 from sahod.cds import service as cds_service
+from sahod.cds import tasks as cds_tasks
 from sahod.kit.clock import ManualClock
 from sahod.providers.base import Credentials
 from sahod.runtime import Runtime
 from sahod.sandbox.server import BackgroundPortals
-from sahod.sync import names
-from sahod.sync.pipeline import Pipeline
+from sahod.sync.pipeline import ADVANCE, MFA_DEADLINE, Pipeline
+from sahod.sync.service import link_account, submit_mfa_code
 from sahod.tenants.schemas import IssuedKeys, TenantContext, TenantMode
 from sahod.tenants.service import create_tenant
 from sahod.users.schemas import UserCreate
@@ -71,17 +71,19 @@ class Harness:
             await self.session.commit()
             args = dict(row.args)
             ran.append((row.task_name, args))
-            if row.task_name == names.ADVANCE:
-                await Pipeline(self.runtime).advance(**args)
-            elif row.task_name == names.MFA_DEADLINE:
-                await Pipeline(self.runtime).time_out_if_due(**args)
-            elif row.task_name == names.START_UPDATE:
-                await cds_service.start_update(
-                    self.runtime, args["account_id"], monthly=args["monthly"]
+            if row.task_name == ADVANCE:
+                tenant_id = args.pop("tenant_id")
+                await Pipeline(self.runtime, tenant_id).advance(**args)
+            elif row.task_name == MFA_DEADLINE:
+                tenant_id = args.pop("tenant_id")
+                await Pipeline(self.runtime, tenant_id).time_out_if_due(**args)
+            elif row.task_name == cds_service.START_UPDATE:
+                await cds_tasks.start_update_now(
+                    self.runtime, args["tenant_id"], args["account_id"], monthly=args["monthly"]
                 )
 
     async def scan(self) -> int:
-        return await cds_service.scan_due(self.runtime, self.clock.now())
+        return await cds_tasks.scan_due_accounts(self.runtime, self.clock.now())
 
     async def link(self, provider: str, username: str, password: str, code: str = "1234") -> str:
         account = await link_account(
@@ -97,9 +99,7 @@ class Harness:
         await self.run_jobs()
         await self.session.refresh(account)
         if account.connection_status == "AWAITING_MFA":
-            await submit_mfa_code(
-                self.session, account, code, self.runtime.sealer, self.clock.now()
-            )
+            await submit_mfa_code(self.session, account, code, self.runtime.sealer)
             await self.session.commit()
             await self.run_jobs()
         await self.session.refresh(account)

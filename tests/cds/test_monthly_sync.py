@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import text
 
-from sahod.cds.schedule import next_sync_after, sync_day_of
+from sahod.accounts.sync_dates import next_sync_after, sync_day_of
 from sahod.kit.clock import PHILIPPINE_TIME
 from tests.cds.conftest import Harness
 

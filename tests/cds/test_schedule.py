@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from sahod.cds.schedule import first_sync_after_connection, next_sync_after, sync_date_in
+from sahod.accounts.sync_dates import first_sync_after_connection, next_sync_after, sync_date_in
 from sahod.kit.clock import PHILIPPINE_TIME
 
 

@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sahod.accounts.service import link_account
 from sahod.datapoints.models import DataPoint
 from sahod.events.models import Event
 from sahod.kit.clock import ManualClock
@@ -19,6 +18,7 @@ from sahod.providers.base import Credentials
 from sahod.runtime import Runtime
 from sahod.sandbox.server import BackgroundPortals
 from sahod.sync.pipeline import Pipeline
+from sahod.sync.service import link_account
 from sahod.tasks.models import Task
 from sahod.tenants.schemas import TenantMode
 from sahod.tenants.service import create_tenant
@@ -69,7 +69,7 @@ async def test_the_same_sync_twice_stores_nothing_twice(
     task_id = (
         await session.execute(select(Task.id).where(Task.account_id == account.id))
     ).scalar_one()
-    pipeline = Pipeline(pipeline_runtime)
+    pipeline = Pipeline(pipeline_runtime, keys.tenant_id)
     try:
         await pipeline.advance(account.id, task_id)
         stored = await _count(

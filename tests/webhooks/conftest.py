@@ -29,11 +29,10 @@ from sahod.app import create_app
 from sahod.config import Settings
 from sahod.db import session_scope
 from sahod.events.service import emit
-from sahod.runtime import Runtime, open_runtime
+from sahod.runtime import Runtime, open_runtime, worker_options
 from sahod.tenants.schemas import IssuedKeys, TenantMode
 from sahod.tenants.service import create_tenant
 from sahod.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
-from sahod.worker import worker_options
 from tests.conftest import scratch_database
 
 # Fast enough for tests, and zero jitter so that the gaps between attempts can be checked.

@@ -7,7 +7,6 @@ from starlette.responses import Response
 
 from sahod.accounts import service
 from sahod.accounts.schemas import AccountOut, AccountPayloadOut
-from sahod.cds import service as cds_service
 from sahod.datapoints import service as datapoints_service
 from sahod.kit.dates import EndDate, StartDate, check_range, day_after, day_start
 from sahod.kit.deps import AppClock, Page, Session
@@ -65,19 +64,6 @@ async def revoke_account(
     return envelope(request, None, message="Account access revoked")
 
 
-@router.delete("/accounts", response_model=EmptyEnvelope)
-async def revoke_user_accounts(
-    request: Request,
-    tenant: Tenant,
-    session: Session,
-    clock: AppClock,
-    user_id: Annotated[str, Query(alias="userId", min_length=1, max_length=200)],
-) -> Response:
-    """Revoke every account of a user (the Accounts document's `DELETE /accounts`)."""
-    count = await service.revoke_user_accounts(session, tenant, user_id, clock.now())
-    return envelope(request, None, message=f"{count} account(s) revoked")
-
-
 @router.post("/accounts/{accountId}/disableMonitor", response_model=EmptyEnvelope)
 async def disable_monitor(
     request: Request,
@@ -104,16 +90,3 @@ async def get_payload(request: Request, tenant: Tenant, session: Session, id: st
         "providerId": account.provider_id,
     }
     return envelope(request, grouped)
-
-
-@router.post("/accounts/{id}/sync", response_model=EmptyEnvelope, status_code=202)
-async def request_sync(
-    request: Request, tenant: Tenant, session: Session, clock: AppClock, id: str
-) -> Response:
-    """Beyond the contract: sync a connected account now rather than on its monthly day.
-
-    Refused with 429 `REQUEST_LIMIT_EXCEEDED` if asked again within the hour. The outcome
-    arrives as `ACCOUNT_SYNC_TASK_FINISHED`."""
-    account = await service.get_account(session, tenant, id)
-    await cds_service.request_refresh(session, account, clock.now())
-    return envelope(request, None, status_code=202, code="OK", message="Sync requested")

@@ -16,7 +16,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sahod.db import Base
+from sahod.accounts.schemas import ConnectionStatus, MonitorStatus
+from sahod.db import Base, str_enum
+from sahod.providers.base import ErrorCode
 
 
 class Account(Base):
@@ -31,11 +33,11 @@ class Account(Base):
     provider_id: Mapped[str] = mapped_column(String(40))
     login_name: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    connection_status: Mapped[str] = mapped_column(String(20))
-    error_code: Mapped[str | None] = mapped_column(String(40))
+    connection_status: Mapped[ConnectionStatus] = mapped_column(str_enum(ConnectionStatus, 20))
+    error_code: Mapped[ErrorCode | None] = mapped_column(str_enum(ErrorCode, 40))
     error_message: Mapped[str | None] = mapped_column(Text)
     connection_updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    monitor_status: Mapped[str] = mapped_column(String(24))
+    monitor_status: Mapped[MonitorStatus] = mapped_column(str_enum(MonitorStatus, 24))
     # Null until the monitor status first changes, as the Accounts seed shows.
     monitor_updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Sealed (AES-GCM, context = account id): the portal's cookies and remembered device, or

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, select
+from sqlalchemy import Row, Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sahod.accounts.models import Account, AccountCredentials
@@ -27,21 +27,35 @@ WIRE_COLUMNS: tuple[Any, ...] = (
 )
 
 
+def tenant_accounts(tenant_id: str) -> Select[Account]:
+    """Where every query of accounts starts: one tenant's. Jobs carry their tenant's id
+    too, so not even they can reach another tenant's row."""
+    return select(Account).where(Account.tenant_id == tenant_id)
+
+
+def tenant_account_columns(tenant_id: str, *columns: Any) -> Select[Any]:
+    """The same, for queries that read plain columns rather than whole rows."""
+    return tenant_accounts(tenant_id).with_only_columns(*columns)
+
+
+def _tenant_credentials(tenant_id: str) -> Select[AccountCredentials]:
+    return select(AccountCredentials).where(AccountCredentials.tenant_id == tenant_id)
+
+
 async def get_account_row(
     session: AsyncSession, tenant_id: str, account_id: str
 ) -> Row[Any] | None:
-    return (
+    row: Row[Any] | None = (
         await session.execute(
-            select(*WIRE_COLUMNS).where(Account.tenant_id == tenant_id, Account.id == account_id)
+            tenant_account_columns(tenant_id, *WIRE_COLUMNS).where(Account.id == account_id)
         )
     ).first()
+    return row
 
 
 async def get_account(session: AsyncSession, tenant_id: str, account_id: str) -> Account | None:
     return (
-        await session.execute(
-            select(Account).where(Account.tenant_id == tenant_id, Account.id == account_id)
-        )
+        await session.execute(tenant_accounts(tenant_id).where(Account.id == account_id))
     ).scalar_one_or_none()
 
 
@@ -54,14 +68,15 @@ async def list_accounts(
     created_from: datetime | None,
     created_before: datetime | None,
 ) -> Sequence[Row[Any]]:
-    statement = select(*WIRE_COLUMNS).where(Account.tenant_id == tenant_id)
+    statement = tenant_account_columns(tenant_id, *WIRE_COLUMNS)
     if user_id is not None:
         statement = statement.where(Account.user_id == user_id)
     if created_from is not None:
         statement = statement.where(Account.created_at >= created_from)
     if created_before is not None:
         statement = statement.where(Account.created_at < created_before)
-    return (await session.execute(keyset(statement, Account.seq, page))).all()
+    rows: Sequence[Row[Any]] = (await session.execute(keyset(statement, Account.seq, page))).all()
+    return rows
 
 
 async def add_account(session: AsyncSession, account: Account) -> None:
@@ -69,11 +84,13 @@ async def add_account(session: AsyncSession, account: Account) -> None:
     await session.flush()
 
 
-async def lock_account(session: AsyncSession, account_id: str) -> Account | None:
+async def lock_account(session: AsyncSession, tenant_id: str, account_id: str) -> Account | None:
     """The account row, locked until the transaction ends: every state change of the
     pipeline and the revoke go through this lock, so a revoke cannot interleave."""
     return (
-        await session.execute(select(Account).where(Account.id == account_id).with_for_update())
+        await session.execute(
+            tenant_accounts(tenant_id).where(Account.id == account_id).with_for_update()
+        )
     ).scalar_one_or_none()
 
 
@@ -81,8 +98,8 @@ async def lock_user_accounts(session: AsyncSession, tenant_id: str, user_id: str
     return list(
         (
             await session.execute(
-                select(Account)
-                .where(Account.tenant_id == tenant_id, Account.user_id == user_id)
+                tenant_accounts(tenant_id)
+                .where(Account.user_id == user_id)
                 .order_by(Account.seq)
                 .with_for_update()
             )
@@ -96,8 +113,8 @@ async def list_user_accounts(
     return (
         (
             await session.execute(
-                select(Account)
-                .where(Account.tenant_id == tenant_id, Account.user_id == user_id)
+                tenant_accounts(tenant_id)
+                .where(Account.user_id == user_id)
                 .order_by(Account.seq.desc())
             )
         )
@@ -111,16 +128,19 @@ async def add_credentials(session: AsyncSession, credentials: AccountCredentials
     await session.flush()
 
 
-async def get_credentials(session: AsyncSession, account_id: str) -> AccountCredentials | None:
-    return await session.get(AccountCredentials, account_id)
+async def get_credentials(
+    session: AsyncSession, tenant_id: str, account_id: str
+) -> AccountCredentials | None:
+    return (
+        await session.execute(
+            _tenant_credentials(tenant_id).where(AccountCredentials.account_id == account_id)
+        )
+    ).scalar_one_or_none()
 
 
-async def delete_credentials(session: AsyncSession, account_id: str) -> None:
+async def delete_credentials(session: AsyncSession, tenant_id: str, account_id: str) -> None:
     await session.execute(
-        delete(AccountCredentials).where(AccountCredentials.account_id == account_id)
+        delete(AccountCredentials).where(
+            AccountCredentials.tenant_id == tenant_id, AccountCredentials.account_id == account_id
+        )
     )
-
-
-async def get_account_by_id(session: AsyncSession, account_id: str) -> Account | None:
-    """For the pipeline's jobs only: the id comes from our own job, never from a tenant."""
-    return await session.get(Account, account_id)

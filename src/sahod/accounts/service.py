@@ -7,27 +7,19 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sahod.accounts import repository
-from sahod.accounts.events import account_event, task_event
+from sahod.accounts import lifecycle, repository
+from sahod.accounts.events import account_event
 from sahod.accounts.models import Account, AccountCredentials
-from sahod.accounts.schemas import ConnectionStatus, MonitorStatus
-from sahod.accounts.sealed import seal_code, seal_credentials
+from sahod.accounts.sealed import seal_credentials
 from sahod.datapoints import repository as datapoints_repository
-from sahod.errors import InvalidParameters, MissingResource
+from sahod.errors import MissingResource
 from sahod.events.service import emit
 from sahod.kit.clock import iso_z
 from sahod.kit.crypto import Sealer
-from sahod.kit.ids import ACCOUNT, TASK, new_id
-from sahod.kit.jobs import defer
 from sahod.kit.pagination import PageRequest
 from sahod.providers.base import Credentials
-from sahod.providers.catalog import PROVIDERS_BY_ID
-from sahod.sync import names
-from sahod.tasks import repository as tasks_repository
-from sahod.tasks.models import Task
-from sahod.tasks.schemas import TaskOutcome, TaskStatus, TaskType
+from sahod.tasks import lifecycle as tasks_lifecycle
 from sahod.tenants.schemas import TenantContext
-from sahod.users import repository as users_repository
 
 
 def account_wire(row: Row[Any] | Account) -> dict[str, Any]:
@@ -85,92 +77,8 @@ async def list_accounts(
     )
 
 
-# --- The write side: linking, one-time codes, revoke ------------------------------------
-
-
-async def link_account(
-    session: AsyncSession,
-    *,
-    tenant_id: str,
-    user_id: str,
-    provider_id: str,
-    credentials: Credentials,
-    sealer: Sealer,
-    now: datetime,
-) -> Account:
-    """A new account in PENDING, with its sealed credentials, its LINK_ACCOUNT task, the job
-    that will log in, and ACCOUNT_CREATED: one transaction, so none exists without the rest."""
-    provider = PROVIDERS_BY_ID.get(provider_id)
-    if provider is None or not provider.enabled:
-        raise InvalidParameters(f"providerId {provider_id!r} is not a provider of Sahod")
-    account = Account(
-        id=new_id(ACCOUNT),
-        tenant_id=tenant_id,
-        user_id=user_id,
-        provider_id=provider_id,
-        login_name=credentials.username,
-        created_at=now,
-        connection_status=ConnectionStatus.PENDING.value,
-        connection_updated_at=now,
-        monitor_status=MonitorStatus.UNSUPPORTED.value,
-        monitor_updated_at=None,
-    )
-    await repository.add_account(session, account)
-    await repository.add_credentials(
-        session,
-        AccountCredentials(
-            account_id=account.id,
-            tenant_id=tenant_id,
-            sealed=seal_credentials(sealer, account.id, credentials),
-            created_at=now,
-            updated_at=now,
-        ),
-    )
-    task = await start_task(session, account, TaskType.LINK_ACCOUNT, now)
-    await emit(session, tenant_id, "ACCOUNT_CREATED", account_event(account), now)
-    await defer(session, names.ADVANCE, lock=account.id, account_id=account.id, task_id=task.id)
-    return account
-
-
-async def start_task(
-    session: AsyncSession, account: Account, task_type: TaskType, now: datetime
-) -> Task:
-    task = Task(
-        id=new_id(TASK),
-        tenant_id=account.tenant_id,
-        user_id=account.user_id,
-        account_id=account.id,
-        provider_id=account.provider_id,
-        type=task_type.value,
-        status=TaskStatus.STARTED.value,
-        datapoints=[],
-        started_at=now,
-    )
-    await tasks_repository.add_task(session, task)
-    await emit(
-        session,
-        account.tenant_id,
-        "TASK_STARTED",
-        task_event(account, task.id, type=task_type.value),
-        now,
-    )
-    return task
-
-
-async def submit_mfa_code(
-    session: AsyncSession, account: Account, code: str, sealer: Sealer, now: datetime
-) -> Account:
-    """Keep the code sealed until the worker hands it to the portal."""
-    code = code.strip()
-    if not code or len(code) > 20:
-        raise InvalidParameters("code must be 1 to 20 characters")
-    locked = await repository.lock_account(session, account.id)
-    if locked is None or locked.connection_status != ConnectionStatus.AWAITING_MFA.value:
-        raise InvalidParameters("This account is not waiting for a one-time code.")
-    locked.pending_mfa_code = seal_code(sealer, locked.id, code)
-    task_id = await tasks_repository.open_task_id(session, locked.id)
-    await defer(session, names.ADVANCE, lock=locked.id, account_id=locked.id, task_id=task_id)
-    return locked
+# --- The write side: revoke, monitoring, credentials ----------------------------------
+# Linking, one-time codes and re-authorization also queue the pipeline: sync.service.
 
 
 async def revoke(session: AsyncSession, account: Account, now: datetime) -> None:
@@ -179,64 +87,34 @@ async def revoke(session: AsyncSession, account: Account, now: datetime) -> None
     The row lock orders this against any running job: a job that writes after this commit
     finds the account DISCONNECTED and writes nothing.
     """
-    locked = await repository.lock_account(session, account.id)
-    if locked is None or locked.connection_status == ConnectionStatus.DISCONNECTED.value:
-        return
+    locked = await repository.lock_account(session, account.tenant_id, account.id)
+    if locked is None or not lifecycle.DISCONNECT.allows(locked):
+        return  # revoked already: revoking again changes nothing
     await datapoints_repository.delete_account_datapoints(session, locked.id)
-    await repository.delete_credentials(session, locked.id)
-    locked.portal_state = None
-    locked.pending_mfa_code = None
-    locked.mfa_deadline = None
-    locked.connection_status = ConnectionStatus.DISCONNECTED.value
-    locked.error_code = None
-    locked.error_message = None
-    locked.connection_updated_at = now
-    await tasks_repository.close_open_tasks(session, locked.id, TaskOutcome.CANCELLED.value, now)
+    await repository.delete_credentials(session, locked.tenant_id, locked.id)
+    lifecycle.disconnect(locked, now)
+    await tasks_lifecycle.cancel_open_tasks(session, locked.tenant_id, locked.id, now)
     await emit(session, locked.tenant_id, "ACCOUNT_DISCONNECTED", account_event(locked), now)
 
 
-async def revoke_user_accounts(
-    session: AsyncSession, tenant: TenantContext, user_id: str, now: datetime
-) -> int:
-    if not await users_repository.user_exists(session, tenant.id, user_id):
-        raise MissingResource(f"There is no user {user_id}.")
-    accounts = await repository.lock_user_accounts(session, tenant.id, user_id)
-    for account in accounts:
-        await revoke(session, account, now)
-    return len(accounts)
-
-
 async def disable_monitor(session: AsyncSession, account: Account, now: datetime) -> None:
-    locked = await repository.lock_account(session, account.id)
-    if locked is None or locked.monitor_status == MonitorStatus.CUSTOMER_DISABLED.value:
-        return
-    locked.monitor_status = MonitorStatus.CUSTOMER_DISABLED.value
-    locked.monitor_updated_at = now
+    locked = await repository.lock_account(session, account.tenant_id, account.id)
+    if locked is not None:
+        lifecycle.disable_monitor(locked, now)
 
 
-async def reauthorize(
-    session: AsyncSession,
-    account: Account,
-    credentials: Credentials,
-    sealer: Sealer,
-    now: datetime,
-) -> Account:
-    """The user signs in again (new password, unlocked account): same account, new
-    credentials, and a sync that returns the monitor to ACTIVE once it connects."""
-    locked = await repository.lock_account(session, account.id)
-    if locked is None or not (
-        locked.monitor_status == MonitorStatus.USER_ACTION_REQUIRED.value
-        or locked.connection_status == ConnectionStatus.ERROR.value
-    ):
-        raise InvalidParameters("This account does not need to be reconnected.")
-    stored = await repository.get_credentials(session, locked.id)
-    sealed = seal_credentials(sealer, locked.id, credentials)
+async def store_credentials(
+    session: AsyncSession, account: Account, credentials: Credentials, sealer: Sealer, now: datetime
+) -> None:
+    """The account's portal credentials, sealed: added, or replacing those it had."""
+    sealed = seal_credentials(sealer, account.id, credentials)
+    stored = await repository.get_credentials(session, account.tenant_id, account.id)
     if stored is None:
         await repository.add_credentials(
             session,
             AccountCredentials(
-                account_id=locked.id,
-                tenant_id=locked.tenant_id,
+                account_id=account.id,
+                tenant_id=account.tenant_id,
                 sealed=sealed,
                 created_at=now,
                 updated_at=now,
@@ -245,12 +123,3 @@ async def reauthorize(
     else:
         stored.sealed = sealed
         stored.updated_at = now
-    locked.connection_status = ConnectionStatus.PENDING.value
-    locked.connection_updated_at = now
-    locked.error_code = None
-    locked.error_message = None
-    locked.login_name = credentials.username
-    await tasks_repository.close_open_tasks(session, locked.id, TaskOutcome.CANCELLED.value, now)
-    task = await start_task(session, locked, TaskType.UPDATE_ACCOUNT, now)
-    await defer(session, names.ADVANCE, lock=locked.id, account_id=locked.id, task_id=task.id)
-    return locked

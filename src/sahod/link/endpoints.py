@@ -29,6 +29,7 @@ from sahod.providers import service as providers_service
 from sahod.providers.base import Credentials
 from sahod.providers.catalog import PROVIDERS
 from sahod.providers.schemas import ProviderOut
+from sahod.sync import service as sync_service
 
 router = APIRouter(prefix="/link/v1", tags=["Link (widget)"], responses=ERROR_RESPONSES)
 
@@ -90,7 +91,7 @@ async def create_account(
     Follow it with `GET /link/v1/accounts/{id}` or its `events` stream."""
     if not body.consent:
         raise InvalidParameters("consent must be true: the user has to agree to share the data")
-    account = await accounts_service.link_account(
+    account = await sync_service.link_account(
         session,
         tenant_id=context.tenant_id,
         user_id=context.user_id,
@@ -105,14 +106,12 @@ async def create_account(
 
 @router.post("/accounts/{id}/mfa", response_model=Envelope[LinkAccountOut])
 async def submit_code(
-    request: Request, context: Link, session: Session, clock: AppClock, id: str, body: MfaSubmit
+    request: Request, context: Link, session: Session, id: str, body: MfaSubmit
 ) -> Response:
     """Hand over the one-time code the portal sent the user."""
     account = await service.own_account(session, context, id)
     sealer = request.app.state.runtime.sealer
-    account = await accounts_service.submit_mfa_code(
-        session, account, body.code, sealer, clock.now()
-    )
+    account = await sync_service.submit_mfa_code(session, account, body.code, sealer)
     return envelope(request, await service.widget_view(session, account, sealer))
 
 
@@ -129,7 +128,7 @@ async def reauthorize(
     user signs in again; the account keeps its id and, once connected, its monitoring."""
     account = await service.own_account(session, context, id)
     sealer = request.app.state.runtime.sealer
-    account = await accounts_service.reauthorize(
+    account = await sync_service.reauthorize(
         session,
         account,
         Credentials(body.credentials.username, body.credentials.password),

@@ -52,11 +52,11 @@ async def widget_view(session: AsyncSession, account: Account, sealer: Sealer) -
     and whether the first sync is still running."""
     view = account_wire(account)
     view["mfa"] = None
-    if account.connection_status == ConnectionStatus.AWAITING_MFA.value:
+    if account.connection_status == ConnectionStatus.AWAITING_MFA:
         prompt = open_state(sealer, account.id, account.portal_state).get("mfa")
         view["mfa"] = prompt
     view["syncing"] = (
-        account.connection_status == ConnectionStatus.CONNECTED.value
-        and await tasks_repository.open_task_id(session, account.id) is not None
+        account.connection_status == ConnectionStatus.CONNECTED
+        and await tasks_repository.open_task_id(session, account.tenant_id, account.id) is not None
     )
     return view

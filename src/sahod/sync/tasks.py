@@ -8,26 +8,34 @@ from datetime import UTC, datetime
 import procrastinate
 
 from sahod.config import Settings
-from sahod.sync import names
-from sahod.sync.pipeline import Pipeline, fail_unexpectedly
-from sahod.worker import runtime_of
+from sahod.kit.services import runtime_of
+from sahod.sync.pipeline import ADVANCE, MFA_DEADLINE, Pipeline
 
 log = logging.getLogger(__name__)
 
+RECOVER_STALLED = "sync.recover_stalled"
+"""Put the jobs of workers that stopped sending heartbeats back in the queue."""
+
 
 async def advance(
-    context: procrastinate.JobContext, account_id: str, task_id: str, attempt: int = 0
+    context: procrastinate.JobContext,
+    tenant_id: str,
+    account_id: str,
+    task_id: str,
+    attempt: int = 0,
 ) -> None:
-    runtime = runtime_of(context)
+    pipeline = Pipeline(runtime_of(context), tenant_id)
     try:
-        await Pipeline(runtime).advance(account_id, task_id, attempt)
+        await pipeline.advance(account_id, task_id, attempt)
     except Exception:
         log.exception("pipeline step failed for account %s", account_id)
-        await fail_unexpectedly(runtime, account_id, task_id)
+        await pipeline.fail_unexpectedly(account_id, task_id)
 
 
-async def mfa_deadline(context: procrastinate.JobContext, account_id: str, task_id: str) -> None:
-    await Pipeline(runtime_of(context)).time_out_if_due(account_id, task_id)
+async def mfa_deadline(
+    context: procrastinate.JobContext, tenant_id: str, account_id: str, task_id: str
+) -> None:
+    await Pipeline(runtime_of(context), tenant_id).time_out_if_due(account_id, task_id)
 
 
 async def recover_stalled(context: procrastinate.JobContext, timestamp: int) -> None:
@@ -47,9 +55,9 @@ async def recover_stalled(context: procrastinate.JobContext, timestamp: int) -> 
 
 def register(app: procrastinate.App, settings: Settings) -> None:
     """Add the pipeline's tasks to ``app``."""
-    app.task(name=names.ADVANCE, pass_context=True)(advance)
-    app.task(name=names.MFA_DEADLINE, pass_context=True)(mfa_deadline)
+    app.task(name=ADVANCE, pass_context=True)(advance)
+    app.task(name=MFA_DEADLINE, pass_context=True)(mfa_deadline)
     every = settings.stalled_check_seconds
     app.periodic(cron=f"* * * * * */{every}")(
-        app.task(name=names.RECOVER_STALLED, pass_context=True)(recover_stalled)
+        app.task(name=RECOVER_STALLED, pass_context=True)(recover_stalled)
     )

@@ -6,7 +6,9 @@ from sqlalchemy import BigInteger, DateTime, ForeignKey, Identity, Index, String
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sahod.db import Base
+from sahod.db import Base, str_enum
+from sahod.providers.base import ErrorCode
+from sahod.tasks.schemas import TaskOutcome, TaskStatus, TaskType
 
 
 class Task(Base):
@@ -22,10 +24,13 @@ class Task(Base):
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     provider_id: Mapped[str] = mapped_column(String(40))
-    type: Mapped[str] = mapped_column(String(24))
-    status: Mapped[str] = mapped_column(String(16))  # Started | Finished
-    outcome: Mapped[str | None] = mapped_column(String(16))  # SUCCEEDED | FAILED
-    error_code: Mapped[str | None] = mapped_column(String(40))
+    # The account's createdAt, copied in: the wire item shows it, and reading it here keeps
+    # the tasks package free of the accounts table (as datapoints do).
+    account_created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    type: Mapped[TaskType] = mapped_column(str_enum(TaskType, 24))
+    status: Mapped[TaskStatus] = mapped_column(str_enum(TaskStatus, 16))
+    outcome: Mapped[TaskOutcome | None] = mapped_column(str_enum(TaskOutcome, 16))
+    error_code: Mapped[ErrorCode | None] = mapped_column(str_enum(ErrorCode, 40))
     datapoints: Mapped[list[str]] = mapped_column(ARRAY(String(16)), default=list)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

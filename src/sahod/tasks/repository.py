@@ -4,12 +4,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sahod.accounts.models import Account
 from sahod.kit.pagination import PageRequest, keyset
 from sahod.tasks.models import Task
+from sahod.tasks.schemas import TaskOutcome, TaskStatus
 
 _WIRE_COLUMNS: tuple[Any, ...] = (
     Task.id,
@@ -22,12 +22,19 @@ _WIRE_COLUMNS: tuple[Any, ...] = (
     Task.user_id,
     Task.account_id,
     Task.provider_id,
-    Account.created_at.label("account_created_at"),
+    Task.account_created_at,
 )
 
 
-def _select() -> Any:
-    return select(*_WIRE_COLUMNS).join(Account, Account.id == Task.account_id)
+def tenant_tasks(tenant_id: str) -> Select[Task]:
+    """Where every query of tasks starts: one tenant's. Jobs carry their tenant's id
+    too, so not even they can reach another tenant's row."""
+    return select(Task).where(Task.tenant_id == tenant_id)
+
+
+def tenant_task_columns(tenant_id: str, *columns: Any) -> Select[Any]:
+    """The same, for queries that read plain columns rather than whole rows."""
+    return tenant_tasks(tenant_id).with_only_columns(*columns)
 
 
 async def add_task(session: AsyncSession, task: Task) -> None:
@@ -36,7 +43,7 @@ async def add_task(session: AsyncSession, task: Task) -> None:
 
 
 async def get_task(session: AsyncSession, tenant_id: str, task_id: str) -> Row[Any] | None:
-    statement = _select().where(Task.tenant_id == tenant_id, Task.id == task_id)
+    statement = tenant_task_columns(tenant_id, *_WIRE_COLUMNS).where(Task.id == task_id)
     row: Row[Any] | None = (await session.execute(statement)).first()
     return row
 
@@ -51,7 +58,7 @@ async def list_tasks(
     started_from: datetime | None,
     started_before: datetime | None,
 ) -> Sequence[Row[Any]]:
-    statement = _select().where(Task.tenant_id == tenant_id)
+    statement = tenant_task_columns(tenant_id, *_WIRE_COLUMNS)
     if user_id is not None:
         statement = statement.where(Task.user_id == user_id)
     if account_id is not None:
@@ -64,28 +71,32 @@ async def list_tasks(
     return rows
 
 
-async def lock_task(session: AsyncSession, task_id: str) -> Task | None:
+async def lock_task(session: AsyncSession, tenant_id: str, task_id: str) -> Task | None:
     return (
-        await session.execute(select(Task).where(Task.id == task_id).with_for_update())
+        await session.execute(tenant_tasks(tenant_id).where(Task.id == task_id).with_for_update())
     ).scalar_one_or_none()
 
 
-async def close_open_tasks(
-    session: AsyncSession, account_id: str, outcome: str, now: datetime
+async def finish_open_tasks(
+    session: AsyncSession, tenant_id: str, account_id: str, outcome: TaskOutcome, now: datetime
 ) -> None:
     await session.execute(
         update(Task)
-        .where(Task.account_id == account_id, Task.status == "Started")
-        .values(status="Finished", outcome=outcome, finished_at=now)
+        .where(
+            Task.tenant_id == tenant_id,
+            Task.account_id == account_id,
+            Task.status == TaskStatus.STARTED,
+        )
+        .values(status=TaskStatus.FINISHED, outcome=outcome, finished_at=now)
     )
 
 
-async def open_task_id(session: AsyncSession, account_id: str) -> str | None:
+async def open_task_id(session: AsyncSession, tenant_id: str, account_id: str) -> str | None:
     """The account's task still running, if any (at most one is, by the pipeline's lock)."""
     found: str | None = (
         await session.execute(
-            select(Task.id)
-            .where(Task.account_id == account_id, Task.status == "Started")
+            tenant_task_columns(tenant_id, Task.id)
+            .where(Task.account_id == account_id, Task.status == TaskStatus.STARTED)
             .order_by(Task.seq.desc())
             .limit(1)
         )
@@ -93,6 +104,7 @@ async def open_task_id(session: AsyncSession, account_id: str) -> str | None:
     return found
 
 
-async def get_task_by_id(session: AsyncSession, task_id: str) -> Task | None:
-    """For the pipeline's jobs only: the id comes from our own job, never from a tenant."""
-    return await session.get(Task, task_id)
+async def get_task_by_id(session: AsyncSession, tenant_id: str, task_id: str) -> Task | None:
+    return (
+        await session.execute(tenant_tasks(tenant_id).where(Task.id == task_id))
+    ).scalar_one_or_none()

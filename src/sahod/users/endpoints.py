@@ -8,7 +8,7 @@ from starlette.responses import Response
 
 from sahod.kit.dates import EndDate, StartDate, check_range, day_after, day_start
 from sahod.kit.deps import AppClock, AppSettings, Page, Session
-from sahod.kit.envelope import Envelope, ListData, envelope, list_envelope
+from sahod.kit.envelope import EmptyEnvelope, Envelope, ListData, envelope, list_envelope
 from sahod.kit.pagination import page_of
 from sahod.tenants.endpoints import Tenant
 from sahod.users import service
@@ -16,6 +16,8 @@ from sahod.users.schemas import TokenOut, UserCreate, UserOut, UserWithToken
 
 router = APIRouter(tags=["Users"])
 tokens_router = APIRouter(tags=["Tokens"])
+# A user's accounts, revoked at once: here, since users is the package above accounts.
+user_accounts_router = APIRouter(tags=["Accounts"])
 
 
 @router.post("/users", status_code=201, response_model=Envelope[UserWithToken])
@@ -83,3 +85,16 @@ async def create_token(
         session, tenant, user_id, clock.now(), timedelta(seconds=settings.token_ttl_seconds)
     )
     return envelope(request, token, status_code=201)
+
+
+@user_accounts_router.delete("/accounts", response_model=EmptyEnvelope)
+async def revoke_user_accounts(
+    request: Request,
+    tenant: Tenant,
+    session: Session,
+    clock: AppClock,
+    user_id: Annotated[str, Query(alias="userId", min_length=1, max_length=200)],
+) -> Response:
+    """Revoke every account of a user (the Accounts document's `DELETE /accounts`)."""
+    count = await service.revoke_user_accounts(session, tenant, user_id, clock.now())
+    return envelope(request, None, message=f"{count} account(s) revoked")

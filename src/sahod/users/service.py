@@ -5,6 +5,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sahod.accounts import repository as accounts_repository
+from sahod.accounts import service as accounts_service
+from sahod.accounts.schemas import ConnectionStatus
 from sahod.errors import MissingResource
 from sahod.events.service import emit
 from sahod.kit.crypto import hash_secret, new_secret
@@ -19,9 +22,9 @@ from sahod.users.schemas import TokenOut, UserCreate, UserOut, UserSession, User
 
 def user_out(row: UserRow) -> UserOut:
     statuses = set(row.account_statuses)
-    if "CONNECTED" in statuses:
+    if ConnectionStatus.CONNECTED in statuses:
         status = "COMPLETED"
-    elif statuses and statuses == {"DISCONNECTED"}:
+    elif statuses and statuses == {ConnectionStatus.DISCONNECTED}:
         status = "REVOKED"
     else:
         status = "IN_PROGRESS"
@@ -93,3 +96,14 @@ async def list_users(
     return await repository.list_users(
         session, tenant.id, page, created_from=created_from, created_before=created_before
     )
+
+
+async def revoke_user_accounts(
+    session: AsyncSession, tenant: TenantContext, user_id: str, now: datetime
+) -> int:
+    if not await repository.user_exists(session, tenant.id, user_id):
+        raise MissingResource(f"There is no user {user_id}.")
+    accounts = await accounts_repository.lock_user_accounts(session, tenant.id, user_id)
+    for account in accounts:
+        await accounts_service.revoke(session, account, now)
+    return len(accounts)

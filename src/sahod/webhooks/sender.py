@@ -18,7 +18,7 @@ RESPONSE_KEPT_BYTES = 2048
 USER_AGENT = "Sahod-Webhooks/1"
 
 if TYPE_CHECKING:
-    from sahod.runtime import Runtime
+    from sahod.kit.services import AnyServices as Runtime
 
 
 @dataclass(frozen=True, slots=True)

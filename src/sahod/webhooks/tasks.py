@@ -8,9 +8,9 @@ import procrastinate
 
 from sahod.config import Settings
 from sahod.db import session_scope
+from sahod.kit.services import runtime_of
 from sahod.webhooks import sender, service
 from sahod.webhooks.signing import signature_headers
-from sahod.worker import runtime_of
 
 log = logging.getLogger(__name__)
 
