@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response, StreamingResponse
 
 from sahod.accounts import service as accounts_service
+from sahod.accounts.schemas import ConnectionStatus
 from sahod.db import session_scope
 from sahod.errors import InvalidParameters, InvalidToken
 from sahod.kit.clock import iso_z
@@ -206,4 +207,6 @@ async def account_events(request: Request, context: Link, session: Session, id: 
 
 def _settled(view: dict[str, Any]) -> bool:
     status = view["connectionStatus"]
-    return status in ("ERROR", "DISCONNECTED") or (status == "CONNECTED" and not view["syncing"])
+    return status in (ConnectionStatus.ERROR, ConnectionStatus.DISCONNECTED) or (
+        status == ConnectionStatus.CONNECTED and not view["syncing"]
+    )
