@@ -471,7 +471,7 @@ class Pipeline:
         log.info(
             "account %s: %s, trying again in %.0f s (attempt %d)",
             account_id,
-            error.code.value,
+            error.code,
             wait,
             attempt + 1,
         )
