@@ -16,6 +16,8 @@ from sahod.errors import InvalidParameters, InvalidToken
 from sahod.kit.clock import iso_z
 from sahod.kit.deps import AppClock, AppSettings, Session
 from sahod.kit.envelope import ERROR_RESPONSES, Envelope, ListData, envelope, list_envelope
+from sahod.limits import link as link_limits
+from sahod.limits.service import counters_of, digest
 from sahod.link import service
 from sahod.link.schemas import (
     LinkAccountCreate,
@@ -59,6 +61,21 @@ async def link_context(
 Link = Annotated[LinkContext, Depends(link_context)]
 
 
+async def _count_sign_in(
+    request: Request, context: LinkContext, provider_id: str, username: str
+) -> None:
+    """Issue 12: sign-ins per token and per user, and rejected user names, are limited."""
+    runtime = request.app.state.runtime
+    await link_limits.before_sign_in(
+        counters_of(runtime.extras, runtime.engine),
+        runtime.settings,
+        token=_bearer(request, None),
+        user_id=context.user_id,
+        provider_id=provider_id,
+        username=username,
+    )
+
+
 @router.get("/session", response_model=Envelope[LinkSession])
 async def session_info(request: Request, context: Link) -> Response:
     """Who the token acts for, and until when."""
@@ -90,6 +107,7 @@ async def create_account(
     Follow it with `GET /link/v1/accounts/{id}` or its `events` stream."""
     if not body.consent:
         raise InvalidParameters("consent must be true: the user has to agree to share the data")
+    await _count_sign_in(request, context, body.provider_id, body.credentials.username)
     account = await accounts_service.link_account(
         session,
         tenant_id=context.tenant_id,
@@ -128,6 +146,7 @@ async def reauthorize(
     """Reconnect an account whose monthly sync needs the user (USER_ACTION_REQUIRED): the
     user signs in again; the account keeps its id and, once connected, its monitoring."""
     account = await service.own_account(session, context, id)
+    await _count_sign_in(request, context, account.provider_id, body.credentials.username)
     sealer = request.app.state.runtime.sealer
     account = await accounts_service.reauthorize(
         session,
@@ -176,8 +195,18 @@ async def account_events(request: Request, context: Link, session: Session, id: 
     account = await service.own_account(session, context, id)
     factory = request.app.state.session_factory
     sealer = request.app.state.runtime.sealer
+    streams = link_limits.open_streams(request.app.state.runtime.extras)
+    stream_key = digest(_bearer(request, request.query_params.get("access_token")))
+    streams.acquire(stream_key, request.app.state.runtime.settings.event_streams_per_token)
 
     async def stream() -> AsyncIterator[bytes]:
+        try:
+            async for chunk in account_updates():
+                yield chunk
+        finally:
+            streams.release(stream_key)
+
+    async def account_updates() -> AsyncIterator[bytes]:
         last: dict[str, Any] | None = None
         idle = 0.0
         loop = asyncio.get_running_loop()
