@@ -21,7 +21,7 @@ from sahod.datapoints.endpoints import router as datapoints_router
 from sahod.errors import InvalidParameters, UnsupportedType
 from sahod.kit import handlers
 from sahod.kit.envelope import ERROR_RESPONSES, envelope
-from sahod.kit.middleware import BodyLimitMiddleware, RequestIdMiddleware
+from sahod.kit.middleware import BodyLimitMiddleware, NoStoreMiddleware, RequestIdMiddleware
 from sahod.limits.middleware import TenantApiLimitMiddleware
 from sahod.link.endpoints import router as link_router
 from sahod.providers.endpoints import router as providers_router
@@ -183,6 +183,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         )
     # Innermost of the three: the rate limit runs after the request id is set.
     app.add_middleware(TenantApiLimitMiddleware)
+    app.add_middleware(NoStoreMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     return app

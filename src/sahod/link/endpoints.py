@@ -24,6 +24,7 @@ from sahod.link.schemas import (
     LinkAccountOut,
     LinkContext,
     LinkSession,
+    LinkSessionOpened,
     MfaSubmit,
     ReauthorizeRequest,
 )
@@ -43,8 +44,9 @@ def _bearer(request: Request, access_token: str | None) -> str:
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer" and value.strip():
         return value.strip()
-    if access_token:
-        # EventSource cannot send headers: the events stream also takes the token here.
+    if access_token and request.method == "GET" and request.url.path.endswith("/events"):
+        # EventSource cannot send headers: the events stream, and only it, takes the token
+        # in the query string (where it may be logged; everywhere else it is refused).
         return access_token
     raise InvalidToken("Send the user's access token as a Bearer token.")
 
@@ -83,6 +85,27 @@ async def session_info(request: Request, context: Link) -> Response:
         request,
         {"userId": context.user_id, "mode": context.mode, "expiresAt": iso_z(context.expires_at)},
     )
+
+
+@router.post("/session", status_code=201, response_model=Envelope[LinkSessionOpened])
+async def open_session(
+    request: Request, context: Link, session: Session, clock: AppClock
+) -> Response:
+    """Open the widget's session: the link token is spent (each launch of the widget needs
+    a new one) for a session token the widget uses while it is open."""
+    secret, context = await service.open_widget_session(session, context, clock.now())
+    response = envelope(
+        request,
+        {
+            "sessionToken": secret,
+            "userId": context.user_id,
+            "mode": context.mode,
+            "expiresAt": iso_z(context.expires_at),
+        },
+        status_code=201,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @router.get("/providers", response_model=Envelope[ListData[ProviderOut]])

@@ -743,13 +743,32 @@
 
   // --- Wiring --------------------------------------------------------------------------------
 
+  // The link token opens one session (it is spent doing so); the widget then uses the
+  // session token it was given, and a reload of this page asks the host for a new link.
+  var sessionOpened = null;
+
+  function openSession() {
+    if (!sessionOpened) {
+      sessionOpened = api("POST", "/link/v1/session").then(function (opened) {
+        token = opened.sessionToken;
+        return opened;
+      });
+      sessionOpened.then(null, function () {
+        sessionOpened = null;
+      });
+    }
+    return sessionOpened;
+  }
+
   function boot() {
     show("loading", { silent: true });
-    Promise.all([
-      api("GET", "/link/v1/session"),
-      api("GET", "/link/v1/providers"),
-      api("GET", "/link/v1/accounts"),
-    ]).then(function (results) {
+    openSession().then(function () {
+      return Promise.all([
+        api("GET", "/link/v1/session"),
+        api("GET", "/link/v1/providers"),
+        api("GET", "/link/v1/accounts"),
+      ]);
+    }).then(function (results) {
       state.userId = results[0].userId;
       state.mode = results[0].mode;
       state.providers = results[1].items || [];
