@@ -744,13 +744,38 @@
   // --- Wiring --------------------------------------------------------------------------------
 
   // The link token opens one session (it is spent doing so); the widget then uses the
-  // session token it was given, and a reload of this page asks the host for a new link.
+  // session token it was given. The session is kept for this tab, so the host page opening
+  // the widget again with the same link token resumes it rather than being refused.
   var sessionOpened = null;
+  var sessionKey = "sahod-link-session:" + token;
+
+  function rememberedSession() {
+    try {
+      return window.sessionStorage.getItem(sessionKey);
+    } catch (blocked) {
+      return null;
+    }
+  }
+
+  function rememberSession(value) {
+    try {
+      window.sessionStorage.setItem(sessionKey, value);
+    } catch (blocked) {
+      // No storage (blocked third-party storage): the session lives as long as this page.
+    }
+  }
 
   function openSession() {
     if (!sessionOpened) {
+      var remembered = rememberedSession();
+      if (remembered) {
+        token = remembered;
+        sessionOpened = Promise.resolve({ sessionToken: remembered });
+        return sessionOpened;
+      }
       sessionOpened = api("POST", "/link/v1/session").then(function (opened) {
         token = opened.sessionToken;
+        rememberSession(token);
         return opened;
       });
       sessionOpened.then(null, function () {
