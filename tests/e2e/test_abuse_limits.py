@@ -3,6 +3,7 @@ processes sharing one database, and a client that never finishes its headers is 
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import time
 from collections.abc import Iterator
@@ -43,30 +44,38 @@ def test_the_21st_request_in_a_second_is_429_across_two_api_processes(
     two_servers: tuple[list[SahodProcess], dict[str, str]],
 ) -> None:
     servers, keys = two_servers
-    clients = [
-        httpx.Client(base_url=s.base_url, auth=(keys["apiKey"], keys["apiSecret"]), timeout=10)
-        for s in servers
-    ]
-    try:
-        for client in clients:  # open the connections before the clock starts
-            client.get("/healthz")
-        time.sleep(1.05)  # earlier windows out of the way
-        fraction = time.time() % 1
-        if fraction > 0.02:
-            time.sleep(1 - fraction + 0.001)
-        started = time.time()
-        answers = [clients[n % 2].get("/v1/providers") for n in range(21)]
-        elapsed = time.time() - started
-    finally:
-        for client in clients:
-            client.close()
-    assert elapsed < 0.95, f"the burst took {elapsed:.2f} s; it must fit in one second"
-    assert [a.status_code for a in answers[:20]] == [200] * 20, [a.text for a in answers]
-    refused = answers[20]
-    assert refused.status_code == 429
+    auth = (keys["apiKey"], keys["apiSecret"])
+
+    async def burst() -> tuple[float, list[httpx.Response]]:
+        clients = [httpx.AsyncClient(base_url=s.base_url, auth=auth, timeout=10) for s in servers]
+        try:
+            for client in clients:  # connections open before the clock starts
+                await asyncio.gather(*(client.get("/healthz") for _ in range(11)))
+            fraction = time.time() % 1
+            await asyncio.sleep(1 - fraction + 0.001)  # a fresh window
+            started = time.time()
+            answers = await asyncio.gather(
+                *(clients[n % 2].get("/v1/providers") for n in range(21))
+            )
+            return time.time() - started, list(answers)
+        finally:
+            for client in clients:
+                await client.aclose()
+
+    # On a loaded machine a burst may straddle two windows; then it is tried again.
+    for _ in range(4):
+        elapsed, answers = asyncio.run(burst())
+        if elapsed < 0.9:
+            break
+    else:
+        pytest.fail(f"no burst of 21 requests fitted in one second (last took {elapsed:.2f} s)")
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses == [200] * 20 + [429], [a.text for a in answers if a.status_code != 200]
+    (refused,) = [a for a in answers if a.status_code == 429]
     assert refused.json()["code"] == "REQUEST_LIMIT_EXCEEDED"
     assert refused.headers["retry-after"] == "1"
     assert refused.headers["ratelimit-policy"] == '"ip";q=20;w=1'
+    assert refused.headers["ratelimit"] == '"ip";r=0;t=1'
 
 
 def test_a_client_that_never_finishes_its_headers_is_dropped_within_seconds(
