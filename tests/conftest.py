@@ -78,6 +78,15 @@ def test_settings(database_url: str) -> Settings:
         run_worker=False,
         sealing_key=base64.b64encode(secrets.token_bytes(32)).decode(),
         public_url="http://testserver",
+        # Tests opt in to what the embedded dev server allows: sandbox webhooks to receivers
+        # on this machine (and a private address the URL-rule tests name).
+        webhook_sandbox_allowed_networks=["127.0.0.0/8", "::1/128", "10.0.0.0/8"],
+        # Tests send far more than 20 requests a second; tests/limits turn limits on.
+        rate_limit_per_ip=0,
+        auth_failures_per_minute=0,
+        link_accounts_per_token_hour=0,
+        link_accounts_per_user_day=0,
+        portal_sign_in_failures_per_hour=0,
     )
 
 

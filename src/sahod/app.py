@@ -22,7 +22,8 @@ from sahod.datapoints.endpoints import router as datapoints_router
 from sahod.errors import InvalidParameters, UnsupportedType
 from sahod.kit import handlers
 from sahod.kit.envelope import ERROR_RESPONSES, envelope
-from sahod.kit.middleware import BodyLimitMiddleware, RequestIdMiddleware
+from sahod.kit.middleware import BodyLimitMiddleware, NoStoreMiddleware, RequestIdMiddleware
+from sahod.limits.middleware import TenantApiLimitMiddleware
 from sahod.link.endpoints import router as link_router
 from sahod.providers.endpoints import router as providers_router
 from sahod.runtime import Runtime, open_runtime, worker_options
@@ -182,6 +183,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             create_portals_app(runtime.clock if runtime is not None else None),
             name="sandbox-portals",
         )
+    # Innermost of the three: the rate limit runs after the request id is set.
+    app.add_middleware(TenantApiLimitMiddleware)
+    app.add_middleware(NoStoreMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     return app

@@ -22,6 +22,18 @@ def _configure_logging(settings: Settings) -> None:
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    from sahod.kit.redact import install_query_redaction
+
+    install_query_redaction()
+
+
+def _allows_local_receivers(settings: Settings) -> bool:
+    """The embedded defaults (no database configured) let sandbox webhooks reach loopback,
+    unless the operator chose the sandbox networks themselves."""
+    return (
+        settings.database_url is None
+        and "webhook_sandbox_allowed_networks" not in settings.model_fields_set
+    )
 
 
 def _banner(settings: Settings, keys: IssuedKeys | None, database: str) -> str:
@@ -71,6 +83,7 @@ async def _serve(settings: Settings) -> None:
     import uvicorn
 
     from sahod.app import create_app
+    from sahod.kit.http_server import server_limits
     from sahod.runtime import open_runtime
     from sahod.tenants.bootstrap import ensure_sandbox_tenant
 
@@ -92,6 +105,8 @@ async def _serve(settings: Settings) -> None:
             # server closing a kept-alive connection just as a request arrives on it would
             # fail that request.
             timeout_keep_alive=30,
+            # Bounded request heads: size, and the time a client may take to send one.
+            **server_limits(),
         )
         server = _graceful_server(config)
         assert isinstance(server, uvicorn.Server)
@@ -191,8 +206,22 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.command == "demo" and "log_level" not in get_settings().model_fields_set:
         # The demo's instructions must stay in view: the worker's INFO lines would bury them.
         overrides["log_level"] = "WARNING"
+    # --- webhook egress on a developer's machine (issue 12) ---
+    loopback_note = None
+    if args.command in ("serve", "demo") and _allows_local_receivers(get_settings()):
+        from sahod.webhooks.guard import LOOPBACK_NETWORKS
+
+        overrides["webhook_sandbox_allowed_networks"] = list(LOOPBACK_NETWORKS)
+        loopback_note = (
+            "  Note: sandbox tenants' webhooks may reach loopback (127.0.0.0/8, ::1) on this "
+            "embedded server, for the local demo receiver. A server with SAHOD_DATABASE_URL "
+            "set does not allow it unless SAHOD_WEBHOOK_SANDBOX_ALLOWED_NETWORKS says so."
+        )
+    # --- end webhook egress ---
     settings = get_settings().model_copy(update=overrides)
     _configure_logging(settings)
+    if loopback_note is not None:
+        print(loopback_note, flush=True)
 
     if args.command == "serve":
         asyncio.run(_serve(settings))

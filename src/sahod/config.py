@@ -113,8 +113,45 @@ class Settings(BaseSettings):
         description="CIDRs deliveries may reach even though the address guard refuses them "
         "(loopback, private, link-local, metadata), e.g. an internal receiver; a JSON list.",
     )
+    webhook_sandbox_allowed_networks: list[str] = Field(
+        default=[],
+        description="CIDRs sandbox tenants' deliveries may also reach, e.g. "
+        '["127.0.0.0/8", "::1/128"] for a receiver on the developer\'s own machine; a JSON list. '
+        "The embedded `sahod serve` and `sahod demo` allow loopback here unless it is set.",
+    )
     webhook_max_connections: int = Field(
         default=100, description="Open connections to receivers, per worker process."
+    )
+
+    # Abuse limits (see sahod.limits). 0 turns a limit off.
+    rate_limit_per_ip: int = Field(
+        default=20, ge=0, description="Tenant API requests per second from one client address."
+    )
+    rate_limit_per_key: int = Field(
+        default=0, ge=0, description="Tenant API requests per second with one API key (0: off)."
+    )
+    auth_failures_per_minute: int = Field(
+        default=10,
+        ge=0,
+        description="Failed API authentications from one address in a minute before that "
+        "address is answered 429 for the rest of the minute.",
+    )
+    link_accounts_per_token_hour: int = Field(
+        default=10,
+        ge=0,
+        description="Account creations and reauthorizations per link token, per hour.",
+    )
+    link_accounts_per_user_day: int = Field(
+        default=30, ge=0, description="Account creations and reauthorizations per user, per day."
+    )
+    portal_sign_in_failures_per_hour: int = Field(
+        default=5,
+        ge=0,
+        description="Rejected portal sign-ins (INVALID_CREDENTIALS) for one provider user name "
+        "in an hour before further tries with that name are refused for the hour.",
+    )
+    event_streams_per_token: int = Field(
+        default=5, ge=0, description="Event streams open at once per widget session (per process)."
     )
 
     def resolved_public_url(self) -> str:

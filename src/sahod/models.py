@@ -3,6 +3,7 @@
 from sahod.accounts.models import Account, AccountCredentials
 from sahod.datapoints.models import DataPoint
 from sahod.events.models import Event
+from sahod.limits.models import RateCounter
 from sahod.tasks.models import Task
 from sahod.tenants.models import ApiKey, Tenant
 from sahod.users.models import AccessToken, User
@@ -15,6 +16,7 @@ __all__ = [
     "ApiKey",
     "DataPoint",
     "Event",
+    "RateCounter",
     "Task",
     "Tenant",
     "User",

@@ -71,7 +71,17 @@ def start_sahod(
     port = port or free_port()
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("SAHOD_")}
     full_env.update(
-        {"SAHOD_PORT": str(port), "SAHOD_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"}
+        {
+            "SAHOD_PORT": str(port),
+            "SAHOD_DATA_DIR": str(data_dir),
+            "PYTHONUNBUFFERED": "1",
+            # Receivers in these tests listen on loopback: the operator's opt-in.
+            "SAHOD_WEBHOOK_SANDBOX_ALLOWED_NETWORKS": '["127.0.0.0/8", "::1/128"]',
+            # The tests send bursts; tests that check the limit set it.
+            "SAHOD_RATE_LIMIT_PER_IP": "0",
+            "SAHOD_LINK_ACCOUNTS_PER_TOKEN_HOUR": "0",
+            "SAHOD_LINK_ACCOUNTS_PER_USER_DAY": "0",
+        }
     )
     full_env.update(env)
     process = subprocess.Popen(

@@ -18,19 +18,37 @@ class Widget:
     tenant: httpx.AsyncClient
     user_id: str
     token: str
+    """A link token left unspent, for a browser to open the widget with."""
+    session_token: str = ""
+    """The widget session these helpers act in (their own link token, exchanged)."""
 
     @classmethod
     async def open(cls, base_url: str, api_key: str, api_secret: str) -> Widget:
         tenant = httpx.AsyncClient(base_url=base_url, auth=(api_key, api_secret), timeout=30)
         created = (await tenant.post("/v1/users")).json()["data"]
-        return cls(base_url, tenant, created["user"]["id"], created["token"]["accessToken"])
+        user_id = created["user"]["id"]
+        own = (await tenant.post("/v1/tokens", params={"userId": user_id})).json()["data"]
+        async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
+            opened = await http.post(
+                "/link/v1/session", headers={"Authorization": f"Bearer {own['accessToken']}"}
+            )
+            assert opened.status_code == 201, opened.text
+        return cls(
+            base_url,
+            tenant,
+            user_id,
+            created["token"]["accessToken"],
+            opened.json()["data"]["sessionToken"],
+        )
 
     async def close(self) -> None:
         await self.tenant.aclose()
 
     def _link(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(
-            base_url=self.base_url, timeout=30, headers={"Authorization": f"Bearer {self.token}"}
+            base_url=self.base_url,
+            timeout=30,
+            headers={"Authorization": f"Bearer {self.session_token or self.token}"},
         )
 
     async def connect(self, provider: str, username: str, password: str) -> dict[str, Any]:

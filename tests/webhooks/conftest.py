@@ -57,6 +57,8 @@ async def delivery_runtime(delivery_database_url: str) -> AsyncIterator[Runtime]
         run_worker=False,
         sealing_key=base64.b64encode(secrets.token_bytes(32)).decode(),
         public_url="http://testserver",
+        # The receivers listen on loopback: the operator's opt-in, as on a dev machine.
+        webhook_sandbox_allowed_networks=["127.0.0.0/8", "::1/128"],
     )
     async with open_runtime(settings, database_url=delivery_database_url) as runtime:
         yield runtime

@@ -11,7 +11,21 @@ from sahod.webhooks.guard import AddressPolicy, AddressRefused, GuardedTransport
 from tests.webhooks.receiver import Receiver
 
 PRODUCTION = AddressPolicy.for_mode(True, [])
-SANDBOX = AddressPolicy.for_mode(False, [])
+# Sandbox tenants as the embedded dev server (and the test settings) allow them: the
+# developer's own machine and a private network, opted into by the operator.
+SANDBOX = AddressPolicy.for_mode(
+    False,
+    [],
+    [
+        "127.0.0.0/8",
+        "::1/128",
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "fc00::/7",
+        "100.64.0.0/10",
+    ],
+)
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
 
 from fastapi import Query
-from pydantic import BeforeValidator
+from pydantic import AfterValidator, BeforeValidator
 
 from sahod.errors import InvalidParameters
 
@@ -21,7 +21,19 @@ def _iso_date_only(value: object) -> object:
     return value
 
 
-IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
+# Dates outside these bounds are refused by name: 9999-12-31 has no day after it to stop
+# before, and years PostgreSQL and Python disagree on are no one's payroll.
+EARLIEST = date(1900, 1, 1)
+LATEST = date(9999, 12, 30)
+
+
+def _within_bounds(value: date) -> date:
+    if not EARLIEST <= value <= LATEST:
+        raise ValueError(f"must be between {EARLIEST.isoformat()} and {LATEST.isoformat()}")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date_only), AfterValidator(_within_bounds)]
 
 StartDate = Annotated[
     IsoDate | None,

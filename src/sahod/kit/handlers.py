@@ -51,7 +51,8 @@ def describe_validation(errors: Sequence[Any]) -> str:
 
 async def _sahod_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, SahodError)
-    return error_envelope(request, exc)
+    # A 429 carries Retry-After and RateLimit headers (sahod.limits.service.RateLimited).
+    return error_envelope(request, exc, getattr(exc, "headers", None))
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:

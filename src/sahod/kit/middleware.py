@@ -57,22 +57,37 @@ class BodyLimitMiddleware:
             await self._refuse(scope, send)
             return
         received = 0
-        too_large = False
+        response_started = False
+        answered = False
 
         async def counted_receive() -> Message:
-            nonlocal received, too_large
+            nonlocal received, answered
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    too_large = True
+                    # Answer here, once, whatever the reader does with the exception
+                    # (an error handler may try to send a 500 of its own: it is dropped).
+                    if not response_started and not answered:
+                        answered = True
+                        await self._refuse(scope, send)
                     raise BodyTooLarge
             return message
 
+        async def guarded_send(message: Message) -> None:
+            nonlocal response_started
+            if answered:
+                return
+            if message["type"] == "http.response.start":
+                response_started = True
+            await send(message)
+
         try:
-            await self.app(scope, counted_receive, send)
-        except BodyTooLarge:
-            await self._refuse(scope, send)
+            await self.app(scope, counted_receive, guarded_send)
+        except Exception:
+            if not answered:
+                raise
+            # The 400 went out; what the app raised while it was being refused is expected.
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
         request_id = scope.get("state", {}).get("request_id", "")
@@ -100,3 +115,28 @@ class BodyLimitMiddleware:
 
 class BodyTooLarge(Exception):
     pass
+
+
+class NoStoreMiddleware:
+    """``Cache-Control: no-store`` on every API answer that does not set its own: they
+    carry tokens, webhook secrets and people's records, which no cache may keep."""
+
+    PREFIXES = ("/v1/", "/link/v1/")
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(self.PREFIXES):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_no_store(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                if not any(name.lower() == b"cache-control" for name, _ in headers):
+                    headers.append((b"cache-control", b"no-store"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_no_store)

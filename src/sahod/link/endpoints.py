@@ -17,12 +17,15 @@ from sahod.errors import InvalidParameters, InvalidToken
 from sahod.kit.clock import iso_z
 from sahod.kit.deps import AppClock, AppSettings, Session
 from sahod.kit.envelope import ERROR_RESPONSES, Envelope, ListData, envelope, list_envelope
+from sahod.limits import link as link_limits
+from sahod.limits.service import counters_of, digest
 from sahod.link import service
 from sahod.link.schemas import (
     LinkAccountCreate,
     LinkAccountOut,
     LinkContext,
     LinkSession,
+    LinkSessionOpened,
     MfaSubmit,
     ReauthorizeRequest,
 )
@@ -43,8 +46,9 @@ def _bearer(request: Request, access_token: str | None) -> str:
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer" and value.strip():
         return value.strip()
-    if access_token:
-        # EventSource cannot send headers: the events stream also takes the token here.
+    if access_token and request.method == "GET" and request.url.path.endswith("/events"):
+        # EventSource cannot send headers: the events stream, and only it, takes the token
+        # in the query string (where it may be logged; everywhere else it is refused).
         return access_token
     raise InvalidToken("Send the user's access token as a Bearer token.")
 
@@ -61,6 +65,21 @@ async def link_context(
 Link = Annotated[LinkContext, Depends(link_context)]
 
 
+async def _count_sign_in(
+    request: Request, context: LinkContext, provider_id: str, username: str
+) -> None:
+    """Issue 12: sign-ins per token and per user, and rejected user names, are limited."""
+    runtime = request.app.state.runtime
+    await link_limits.before_sign_in(
+        counters_of(runtime.extras, runtime.engine),
+        runtime.settings,
+        token=_bearer(request, None),
+        user_id=context.user_id,
+        provider_id=provider_id,
+        username=username,
+    )
+
+
 @router.get("/session", response_model=Envelope[LinkSession])
 async def session_info(request: Request, context: Link) -> Response:
     """Who the token acts for, and until when."""
@@ -68,6 +87,27 @@ async def session_info(request: Request, context: Link) -> Response:
         request,
         {"userId": context.user_id, "mode": context.mode, "expiresAt": iso_z(context.expires_at)},
     )
+
+
+@router.post("/session", status_code=201, response_model=Envelope[LinkSessionOpened])
+async def open_session(
+    request: Request, context: Link, session: Session, clock: AppClock
+) -> Response:
+    """Open the widget's session: the link token is spent (each launch of the widget needs
+    a new one) for a session token the widget uses while it is open."""
+    secret, context = await service.open_widget_session(session, context, clock.now())
+    response = envelope(
+        request,
+        {
+            "sessionToken": secret,
+            "userId": context.user_id,
+            "mode": context.mode,
+            "expiresAt": iso_z(context.expires_at),
+        },
+        status_code=201,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @router.get("/providers", response_model=Envelope[ListData[ProviderOut]])
@@ -92,6 +132,7 @@ async def create_account(
     Follow it with `GET /link/v1/accounts/{id}` or its `events` stream."""
     if not body.consent:
         raise InvalidParameters("consent must be true: the user has to agree to share the data")
+    await _count_sign_in(request, context, body.provider_id, body.credentials.username)
     account = await sync_service.link_account(
         session,
         tenant_id=context.tenant_id,
@@ -128,6 +169,7 @@ async def reauthorize(
     """Reconnect an account whose monthly sync needs the user (USER_ACTION_REQUIRED): the
     user signs in again; the account keeps its id and, once connected, its monitoring."""
     account = await service.own_account(session, context, id)
+    await _count_sign_in(request, context, account.provider_id, body.credentials.username)
     sealer = request.app.state.runtime.sealer
     account = await sync_service.reauthorize(
         session,
@@ -176,8 +218,18 @@ async def account_events(request: Request, context: Link, session: Session, id: 
     account = await service.own_account(session, context, id)
     factory = request.app.state.session_factory
     sealer = request.app.state.runtime.sealer
+    streams = link_limits.open_streams(request.app.state.runtime.extras)
+    stream_key = digest(_bearer(request, request.query_params.get("access_token")))
+    streams.acquire(stream_key, request.app.state.runtime.settings.event_streams_per_token)
 
     async def stream() -> AsyncIterator[bytes]:
+        try:
+            async for chunk in account_updates():
+                yield chunk
+        finally:
+            streams.release(stream_key)
+
+    async def account_updates() -> AsyncIterator[bytes]:
         last: dict[str, Any] | None = None
         idle = 0.0
         loop = asyncio.get_running_loop()

@@ -18,6 +18,8 @@ class LinkContext:
     user_id: str
     mode: str
     expires_at: datetime
+    token_id: str = ""
+    kind: str = "LINK"
 
 
 class LinkSession(WireModel):
@@ -26,6 +28,12 @@ class LinkSession(WireModel):
     user_id: str
     mode: str
     expires_at: datetime
+
+
+class LinkSessionOpened(LinkSession):
+    """The widget session a link token was exchanged for."""
+
+    session_token: str
 
 
 class LinkCredentials(WireModel):

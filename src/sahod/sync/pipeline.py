@@ -41,6 +41,7 @@ from sahod.db import session_scope
 from sahod.events.service import emit
 from sahod.kit.jobs import defer
 from sahod.kit.services import Services
+from sahod.limits.link import count_rejected_sign_in
 from sahod.providers.base import (
     Connector,
     ConnectorError,
@@ -160,6 +161,15 @@ class Pipeline:
                     return
                 code = ErrorCode.SERVICE_UNAVAILABLE if error.retriable else error.code
                 message = UNAVAILABLE_MESSAGE if error.retriable else error.message
+                if code is ErrorCode.INVALID_CREDENTIALS and snapshot.credentials is not None:
+                    # Closes this user name for a while after repeated rejections: the
+                    # Link API must not relay credential stuffing (sahod.limits.link).
+                    await count_rejected_sign_in(
+                        await session.connection(),
+                        self.settings,
+                        account.provider_id,
+                        snapshot.credentials.username,
+                    )
                 if syncing:
                     # A monthly sync that fails leaves the connection and its data as they are.
                     await self._sync_failed(session, account_id, task_id, error, code)

@@ -25,7 +25,9 @@ class User(Base):
 
 
 class AccessToken(Base):
-    """A widget token: the bearer the Link API accepts for one user, for five hours."""
+    """A bearer the Link API accepts for one user: a link token (``LINK``, what the tenant
+    hands the widget, spent when the widget opens its session) or the widget session it
+    was exchanged for (``SESSION``)."""
 
     __tablename__ = "access_tokens"
 
@@ -36,3 +38,6 @@ class AccessToken(Base):
     mode: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # --- single use (issue 12) ---
+    kind: Mapped[str] = mapped_column(String(16), default="LINK", server_default="LINK")
+    spent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

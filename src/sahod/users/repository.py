@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sahod.accounts.models import Account
@@ -85,3 +85,14 @@ async def find_token(session: AsyncSession, token_hash: str) -> AccessToken | No
     return (
         await session.execute(select(AccessToken).where(AccessToken.token_hash == token_hash))
     ).scalar_one_or_none()
+
+
+async def spend_token(session: AsyncSession, token_id: str, now: datetime) -> bool:
+    """Marks a link token spent; False when it already was (two tabs racing: one wins)."""
+    spent = await session.execute(
+        update(AccessToken)
+        .where(AccessToken.id == token_id, AccessToken.spent_at.is_(None))
+        .values(spent_at=now)
+        .returning(AccessToken.id)
+    )
+    return spent.scalar_one_or_none() is not None

@@ -11,24 +11,31 @@ admin port on loopback, a database on a private address. Two checks:
   connected. Checking the name at creation alone would not do: DNS can answer differently
   later (rebinding).
 
-Production tenants may reach public (globally routable) addresses only. Sandbox tenants,
-which develop against receivers on their own machine, may also reach loopback and private
-addresses, but never link-local or cloud metadata addresses. ``webhook_allowed_networks``
-lets an operator allow particular networks (an internal receiver) for everyone.
+Every tenant, sandbox or production, may reach public (globally routable) addresses only.
+The operator may allow more: ``webhook_allowed_networks`` for everyone (an internal
+receiver), ``webhook_sandbox_allowed_networks`` for sandbox tenants only (the embedded
+``sahod serve`` and ``sahod demo`` allow loopback there, for the local demo receiver).
+An IPv4 address carried inside an IPv6 one (IPv4-mapped, IPv4-compatible, NAT64, 6to4) is
+checked as the IPv4 address it reaches.
 """
 
 from __future__ import annotations
 
 import asyncio
 import ipaddress
+import re
 import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpcore
 import httpx
+import idna
+
+if TYPE_CHECKING:
+    from sahod.config import Settings
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -55,30 +62,40 @@ class AddressRefused(Exception):
 class AddressPolicy:
     """Which addresses a delivery may connect to."""
 
-    public_only: bool
     allowed: tuple[IPNetwork, ...] = ()
+    """Reachable whatever they are, metadata addresses included (the operator said so)."""
+    local_allowed: tuple[IPNetwork, ...] = ()
+    """Loopback and private addresses reachable in these networks; never metadata or
+    link-local ones, which an allowance for a developer's receiver must not open."""
 
     @classmethod
-    def for_mode(cls, production: bool, allowed_networks: Iterable[str]) -> AddressPolicy:
-        try:
-            allowed = tuple(ipaddress.ip_network(n.strip(), strict=False) for n in allowed_networks)
-        except ValueError as error:
-            raise ValueError(f"SAHOD_WEBHOOK_ALLOWED_NETWORKS: {error}") from None
-        return cls(public_only=production, allowed=allowed)
+    def for_mode(
+        cls,
+        production: bool,
+        allowed_networks: Iterable[str],
+        sandbox_allowed_networks: Iterable[str] = (),
+    ) -> AddressPolicy:
+        """Public addresses, and the networks the operator allows this mode."""
+        allowed = _networks(allowed_networks, "SAHOD_WEBHOOK_ALLOWED_NETWORKS")
+        local = _networks(sandbox_allowed_networks, "SAHOD_WEBHOOK_SANDBOX_ALLOWED_NETWORKS")
+        return cls(allowed=allowed, local_allowed=() if production else local)
 
     def refusal(self, address: IPAddress) -> str | None:
         """Why ``address`` may not be reached, or None when it may."""
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-            address = address.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
         if any(address in network for network in self.allowed):
             return None
+        embedded = embedded_ipv4(address)
+        if embedded is not None:
+            # 64:ff9b::7f00:1 reaches 127.0.0.1 through a NAT64 gateway: judge 127.0.0.1.
+            reason = self.refusal(embedded)
+            return None if reason is None else f"{reason} ({embedded} inside {address})"
         if address in METADATA_ADDRESSES:
             return "a cloud metadata address"
         if address.is_link_local:
             return "a link-local address"
         if address.is_unspecified or address.is_multicast:
             return "not a unicast address"
-        if not self.public_only:
+        if any(address in network for network in self.local_allowed):
             return None
         if address.is_loopback:
             return "a loopback address"
@@ -87,6 +104,98 @@ class AddressPolicy:
         if not address.is_global:
             return "not a public address"
         return None
+
+
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+
+
+def embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address carries (and reaches), if it carries one."""
+    if not isinstance(address, ipaddress.IPv6Address):
+        return None
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped  # ::ffff:a.b.c.d
+    if address in _NAT64 or address in _NAT64_LOCAL:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    if address.sixtofour is not None:
+        return address.sixtofour  # 2002:AABB:CCDD::/48
+    if address in _IPV4_COMPATIBLE and int(address) > 1:
+        # ::a.b.c.d (deprecated, still routed by some stacks); :: and ::1 are not IPv4.
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
+def _networks(values: Iterable[str], setting: str) -> tuple[IPNetwork, ...]:
+    try:
+        return tuple(ipaddress.ip_network(n.strip(), strict=False) for n in values)
+    except ValueError as error:
+        raise ValueError(f"{setting}: {error}") from None
+
+
+def policy_for(settings: Settings, *, production: bool) -> AddressPolicy:
+    """The address policy of a tenant mode under this server's settings."""
+    return AddressPolicy.for_mode(
+        production,
+        settings.webhook_allowed_networks,
+        settings.webhook_sandbox_allowed_networks,
+    )
+
+
+LOOPBACK_NETWORKS = ("127.0.0.0/8", "::1/128")
+
+_NUMERIC_HOST = re.compile(r"[0-9a-fA-FxX.]+")
+_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
+
+
+def host_problem(host: str) -> str | None:
+    """What is wrong with the host part of a URL (as written, brackets kept), or None.
+
+    Only the forms every resolver reads the same way are accepted: a dotted-quad IPv4
+    address without leading zeros, a bracketed IPv6 address, or a DNS name valid under IDNA
+    2008. ``0177.0.0.1`` (octal for 127.0.0.1 to some resolvers), ``256.1.1.1`` and
+    ``01.02.03.04`` are refused, not guessed at.
+    """
+    if host.startswith("[") or host.endswith("]"):
+        if not (host.startswith("[") and host.endswith("]")):
+            return "url has a malformed IPv6 address"
+        try:
+            ipaddress.IPv6Address(host[1:-1])
+        except ValueError:
+            return "url has a malformed IPv6 address"
+        return None
+    name = host.rstrip(".") if host.endswith(".") and not host.endswith("..") else host
+    if not name:
+        return "url must name a host"
+    last = name.rsplit(".", 1)[-1]
+    if _NUMERIC_HOST.fullmatch(name) and (last.isdigit() or last.lower().startswith("0x")):
+        # Looks like an IPv4 address, so it must be exactly one.
+        try:
+            ipaddress.IPv4Address(name)
+        except ValueError:
+            return (
+                "url has a malformed IPv4 address; write it as four decimal numbers "
+                "0-255 without leading zeros"
+            )
+        return None
+    try:
+        ascii_name = idna.encode(name, uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError, ValueError):
+        return "url has a host name that is not a valid (IDNA) domain name"
+    if len(ascii_name) > 253:
+        return "url has a host name longer than 253 characters"
+    for label in ascii_name.lower().split("."):
+        if not _LABEL.fullmatch(label):
+            return "url has a host name that is not a valid (IDNA) domain name"
+        if label.startswith("xn--"):
+            try:
+                idna.decode(label)
+            except (idna.IDNAError, UnicodeError, ValueError):
+                return "url has a host name that is not a valid (IDNA) domain name"
+    if ascii_name.rsplit(".", 1)[-1].isdigit():
+        return "url has a host name whose last label is a number"
+    return None
 
 
 def _literal_address(host: str) -> IPAddress | None:
@@ -98,13 +207,31 @@ def _literal_address(host: str) -> IPAddress | None:
 
 def url_problem(url: str, *, production: bool, policy: AddressPolicy) -> str | None:
     """What is wrong with a webhook URL for a tenant of this mode, or None."""
-    if any(ch.isspace() or ord(ch) < 0x20 for ch in url):
+    if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in url):
         return "url must not contain spaces or control characters"
+    if len(url) > 2048:
+        return "url must not be longer than 2048 characters"
     try:
         parts = urlsplit(url)
         port = parts.port
-        httpx.URL(url)
     except ValueError:
+        return "url is not a valid URL"
+    host_part = parts.netloc.rpartition("@")[2]
+    if host_part.startswith("["):
+        bracket_end = host_part.find("]")
+        written_host = host_part[: bracket_end + 1] if bracket_end != -1 else host_part
+        rest = host_part[len(written_host) :]
+        if rest and not (rest.startswith(":") and rest[1:].isdigit()):
+            return "url has a malformed IPv6 address"
+    else:
+        written_host = host_part.rpartition(":")[0] if ":" in host_part else host_part
+    if written_host:
+        problem = host_problem(written_host)
+        if problem is not None:
+            return problem
+    try:
+        httpx.URL(url)
+    except (ValueError, httpx.InvalidURL):
         return "url is not a valid URL"
     scheme = parts.scheme.lower()
     if production and scheme != "https":

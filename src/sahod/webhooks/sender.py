@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from sahod.config import Settings
-from sahod.webhooks.guard import AddressPolicy, AddressRefused, GuardedTransport
+from sahod.webhooks.guard import AddressRefused, GuardedTransport, policy_for
 
 RESPONSE_KEPT_BYTES = 2048
 USER_AGENT = "Sahod-Webhooks/1"
@@ -42,12 +42,13 @@ def client_for(runtime: Runtime, *, production: bool) -> httpx.AsyncClient:
     settings = runtime.settings
     key = (
         f"webhooks.client:{'production' if production else 'sandbox'}:"
-        f"{','.join(settings.webhook_allowed_networks)}:{settings.webhook_max_connections}"
+        f"{','.join(settings.webhook_allowed_networks)}:"
+        f"{','.join(settings.webhook_sandbox_allowed_networks)}:{settings.webhook_max_connections}"
     )
     client = runtime.extras.get(key)
     if isinstance(client, httpx.AsyncClient) and not client.is_closed:
         return client
-    policy = AddressPolicy.for_mode(production, settings.webhook_allowed_networks)
+    policy = policy_for(settings, production=production)
     client = httpx.AsyncClient(
         transport=GuardedTransport(policy, max_connections=settings.webhook_max_connections),
         follow_redirects=False,
@@ -121,7 +122,7 @@ async def send(
                         break
             finally:
                 await response.aclose()
-    except (httpx.HTTPError, httpx.InvalidURL, AddressRefused, TimeoutError, OSError) as failure:
+    except Exception as failure:
         return Outcome(
             status_code=None,
             duration_ms=round((time.perf_counter() - started) * 1000),

@@ -29,7 +29,7 @@ from sahod.kit.ids import DELIVERY, WEBHOOK, new_id
 from sahod.kit.pagination import PageRequest, encode_cursor
 from sahod.tenants.schemas import TenantContext, TenantMode
 from sahod.webhooks import repository
-from sahod.webhooks.guard import AddressPolicy, url_problem
+from sahod.webhooks.guard import policy_for, url_problem
 from sahod.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 from sahod.webhooks.schemas import (
     PAYLOAD_EVENTS,
@@ -86,7 +86,7 @@ def webhook_out(webhook: Webhook, *, secret: str | None = None) -> WebhookOut:
 
 def _check_url(url: str, tenant: TenantContext, settings: Settings) -> None:
     production = tenant.mode is TenantMode.PRODUCTION
-    policy = AddressPolicy.for_mode(production, settings.webhook_allowed_networks)
+    policy = policy_for(settings, production=production)
     problem = url_problem(url, production=production, policy=policy)
     if problem is not None:
         raise InvalidParameters(problem)

@@ -743,13 +743,57 @@
 
   // --- Wiring --------------------------------------------------------------------------------
 
+  // The link token opens one session (it is spent doing so); the widget then uses the
+  // session token it was given. The session is kept for this tab, so the host page opening
+  // the widget again with the same link token resumes it rather than being refused.
+  var sessionOpened = null;
+  var sessionKey = "sahod-link-session:" + token;
+
+  function rememberedSession() {
+    try {
+      return window.sessionStorage.getItem(sessionKey);
+    } catch (blocked) {
+      return null;
+    }
+  }
+
+  function rememberSession(value) {
+    try {
+      window.sessionStorage.setItem(sessionKey, value);
+    } catch (blocked) {
+      // No storage (blocked third-party storage): the session lives as long as this page.
+    }
+  }
+
+  function openSession() {
+    if (!sessionOpened) {
+      var remembered = rememberedSession();
+      if (remembered) {
+        token = remembered;
+        sessionOpened = Promise.resolve({ sessionToken: remembered });
+        return sessionOpened;
+      }
+      sessionOpened = api("POST", "/link/v1/session").then(function (opened) {
+        token = opened.sessionToken;
+        rememberSession(token);
+        return opened;
+      });
+      sessionOpened.then(null, function () {
+        sessionOpened = null;
+      });
+    }
+    return sessionOpened;
+  }
+
   function boot() {
     show("loading", { silent: true });
-    Promise.all([
-      api("GET", "/link/v1/session"),
-      api("GET", "/link/v1/providers"),
-      api("GET", "/link/v1/accounts"),
-    ]).then(function (results) {
+    openSession().then(function () {
+      return Promise.all([
+        api("GET", "/link/v1/session"),
+        api("GET", "/link/v1/providers"),
+        api("GET", "/link/v1/accounts"),
+      ]);
+    }).then(function (results) {
       state.userId = results[0].userId;
       state.mode = results[0].mode;
       state.providers = results[1].items || [];
