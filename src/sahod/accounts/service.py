@@ -182,7 +182,7 @@ async def revoke(session: AsyncSession, account: Account, now: datetime) -> None
     locked = await repository.lock_account(session, account.id)
     if locked is None or locked.connection_status == ConnectionStatus.DISCONNECTED.value:
         return
-    await datapoints_repository.delete_account_datapoints(session, locked.id)
+    await datapoints_repository.delete_account_datapoints(session, locked.tenant_id, locked.id)
     await repository.delete_credentials(session, locked.id)
     locked.portal_state = None
     locked.pending_mfa_code = None
