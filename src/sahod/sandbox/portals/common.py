@@ -27,8 +27,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from sahod.agencies.schedules import Agency
 from sahod.kit.clock import Clock
-from sahod.providers.schedules import Agency
 from sahod.sandbox.faults import PortalFaults
 from sahod.sandbox.personas import (
     SANDBOX_OTP,
