@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Unpack
+from typing import Any
 
 from sqlalchemy import Delete, Row, Select, delete, func, literal_column, select
 from sqlalchemy.dialects.postgresql import insert
@@ -26,7 +26,7 @@ _WIRE_COLUMNS = (
 )
 
 
-def tenant_select(tenant_id: str, *columns: Any) -> Select[Unpack[tuple[Any, ...]]]:
+def tenant_select(tenant_id: str, *columns: Any) -> Select[*tuple[Any, ...]]:
     """The statement every tenant-facing read starts from: only ``tenant_id``'s rows."""
     return select(*columns).where(DataPoint.tenant_id == tenant_id)
 
