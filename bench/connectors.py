@@ -50,7 +50,7 @@ def free_port() -> int:
 
 
 def start_portals(port: int) -> subprocess.Popen[bytes]:
-    code = f"from sahod.sandbox.app import serve; serve('127.0.0.1', {port})"
+    code = f"from sahod.providers.sandbox import serve; serve('127.0.0.1', {port})"
     process = subprocess.Popen([sys.executable, "-c", code])
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:

@@ -43,9 +43,9 @@ from bench._common import (
 from sahod.db import libpq_url
 from sahod.migrate import upgrade
 from sahod.providers.base import Credentials
-from sahod.providers.registry import create_connector
+from sahod.providers.registry import REGISTRATIONS, create_connector
 
-PROVIDERS = ("sss", "gsis", "philhealth", "pagibig")
+PROVIDERS = tuple(registration.id for registration in REGISTRATIONS)
 PERSONA = ("nomfa@sahod.test", "sandbox1")  # no one-time code: the flow runs unattended
 
 

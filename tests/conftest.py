@@ -29,6 +29,8 @@ from sahod.runtime import Runtime, open_runtime
 from sahod.tenants.schemas import IssuedKeys, TenantMode
 from sahod.tenants.service import create_tenant
 
+pytest_plugins = ["tests.portals"]
+
 TEST_START = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
 
 

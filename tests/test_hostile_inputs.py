@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sahod.kit.middleware import BodyLimitMiddleware
-from sahod.sandbox.app import create_portals_app
+from sahod.providers.sandbox import create_portals_app
 from tests.conftest import TenantClient
 
 LISTS = ["/v1/accounts", "/v1/users", "/v1/tasks"]

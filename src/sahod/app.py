@@ -7,12 +7,10 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.openapi.utils import get_openapi
-from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
 from sahod.accounts.endpoints import router as accounts_router
@@ -25,6 +23,7 @@ from sahod.kit.envelope import ERROR_RESPONSES, envelope
 from sahod.kit.middleware import BodyLimitMiddleware, NoStoreMiddleware, RequestIdMiddleware
 from sahod.limits.middleware import TenantApiLimitMiddleware
 from sahod.link.endpoints import router as link_router
+from sahod.providers.endpoints import logos_router as provider_logos_router
 from sahod.providers.endpoints import router as providers_router
 from sahod.runtime import Runtime, open_runtime, worker_options
 from sahod.tasks.endpoints import router as tasks_router
@@ -36,7 +35,6 @@ from sahod.widget.endpoints import router as widget_router
 
 log = logging.getLogger(__name__)
 
-STATIC_DIR = Path(__file__).parent / "static"
 
 API_DESCRIPTION = """\
 Sahod: employment, income and government-benefit data from the Philippines' SSS, GSIS,
@@ -172,11 +170,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     )
     app.include_router(widget_router)
     app.add_api_route("/healthz", bare, methods=["GET"], include_in_schema=False)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(provider_logos_router)
     if settings.sandbox_portals:
         # Simulated member portals for sandbox tenants, sharing the runtime's clock so that
         # loan balances follow it. A production deployment turns them off.
-        from sahod.sandbox.app import create_portals_app
+        from sahod.providers.sandbox import create_portals_app
 
         app.mount(
             "/sandbox/portals",

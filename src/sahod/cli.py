@@ -234,7 +234,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     elif args.command == "migrate":
         _migrate(settings)
     elif args.command == "sandbox-portals":
-        from sahod.sandbox.app import serve
+        from sahod.providers.sandbox import serve
 
         print(
             f"sandbox portals at http://{args.host}:{args.port}/ (one-time code 1234)", flush=True

@@ -8,7 +8,7 @@ real worker could not see), calling the same functions the tasks call.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,8 +24,8 @@ from sahod.cds import service as cds_service
 from sahod.cds import tasks as cds_tasks
 from sahod.kit.clock import ManualClock
 from sahod.providers.base import Credentials
+from sahod.providers.sandbox import BackgroundPortals
 from sahod.runtime import Runtime
-from sahod.sandbox.server import BackgroundPortals
 from sahod.sync.pipeline import ADVANCE, MFA_DEADLINE, Pipeline
 from sahod.sync.service import link_account, submit_mfa_code
 from sahod.tenants.schemas import IssuedKeys, TenantContext, TenantMode
@@ -35,9 +35,9 @@ from sahod.users.service import create_user
 
 
 @pytest.fixture
-def portals(clock: ManualClock) -> Iterator[BackgroundPortals]:
-    with BackgroundPortals(clock=clock) as running:
-        yield running
+def portals_clock(clock: ManualClock) -> ManualClock:
+    """The suite's portals (``portals``) read the test's own clock."""
+    return clock
 
 
 @dataclass

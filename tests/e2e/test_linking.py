@@ -11,6 +11,7 @@ import psycopg
 import pytest
 
 from sahod.providers.base import ErrorCode
+from sahod.providers.registry import REGISTRATIONS
 from tests.e2e.conftest import LiveServer, running_server
 from tests.e2e.widget import Widget
 
@@ -109,7 +110,7 @@ LOGIN_ERRORS = [
 async def test_every_error_persona_ends_in_its_error_code(
     widget: Widget, database_url: str
 ) -> None:
-    providers = ["sss", "gsis", "philhealth", "pagibig"]
+    providers = [registration.id for registration in REGISTRATIONS]
 
     async def one(index: int, code: ErrorCode) -> tuple[ErrorCode, dict[str, object]]:
         provider = providers[index % len(providers)]

@@ -1,9 +1,9 @@
-"""The sandbox portals under a real uvicorn server on loopback, shared by the connector
-tests; connectors reach them over real HTTP, as they would a real portal."""
+"""Connectors against the suite's sandbox portals (``portals``, tests/portals.py); they
+reach them over real HTTP, as they would a real portal."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 
 import httpx
@@ -12,33 +12,26 @@ import pytest
 from sahod.kit.clock import ManualClock
 from sahod.providers.base import Connector, Credentials, MfaChallenge, PortalSession
 from sahod.providers.http import RetryPolicy
-from sahod.providers.registry import create_connector
-from sahod.sandbox.server import BackgroundPortals
+from sahod.providers.registry import REGISTRATIONS, create_connector
+from sahod.providers.sandbox import BackgroundPortals
 
 PORTALS_START = datetime(2026, 3, 18, 2, 0, tzinfo=UTC)
 """10:00 in Manila, mid-month: every persona's loans are somewhere in their life."""
 
-PROVIDERS = ("sss", "gsis", "philhealth", "pagibig")
+PROVIDERS = tuple(r.id for r in REGISTRATIONS)
 SetFaults = Callable[..., Awaitable[dict[str, object]]]
 FAST_RETRY = RetryPolicy(max_attempts=4, backoff_base=0.02, backoff_cap=0.2)
 
 
-@pytest.fixture(scope="session")
-def portal_clock() -> ManualClock:
+@pytest.fixture
+def portals_clock() -> ManualClock:
     return ManualClock(PORTALS_START)
 
 
-@pytest.fixture(scope="session")
-def portals(portal_clock: ManualClock) -> Iterator[BackgroundPortals]:
-    with BackgroundPortals(clock=portal_clock) as running:
-        yield running
-
-
 @pytest.fixture
-def sandbox_clock(portal_clock: ManualClock) -> Iterator[ManualClock]:
-    """The portals' clock, for a test that moves it; put back afterwards."""
-    yield portal_clock
-    portal_clock.set(PORTALS_START)
+def sandbox_clock(portals_clock: ManualClock) -> ManualClock:
+    """The portals' clock, for a test that moves it (each test has its own)."""
+    return portals_clock
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 import pytest
 
+from sahod.agencies.schedules import Agency, contribution_for
 from sahod.datapoints.kinds import DataPointKind as K
 from sahod.kit.clock import ManualClock
 from sahod.providers.base import (
@@ -26,7 +27,6 @@ from sahod.providers.base import (
     PortalSession,
 )
 from sahod.providers.catalog import PROVIDERS_BY_ID
-from sahod.providers.schedules import Agency, contribution_for
 from sahod.sandbox.personas import PERSONAS_BY_KEY, Persona, month_end, today_in_manila
 
 from .conftest import PORTALS_START, PROVIDERS, SetFaults, SignIn

@@ -8,7 +8,7 @@ import pytest
 from sahod.datapoints.kinds import DataPointKind
 from sahod.datapoints.registry import SPECS
 from tests.contract.smile import schema_errors
-from tests.providers.conftest import SignIn
+from tests.providers.conftest import PROVIDERS, SignIn
 from tests.providers.test_connectors import MakeConnector
 
 CONTRACT_SCHEMAS = {
@@ -30,7 +30,7 @@ PERSONAS = [
 ]
 
 
-@pytest.mark.parametrize("provider", ["sss", "gsis", "philhealth", "pagibig"])
+@pytest.mark.parametrize("provider", PROVIDERS)
 async def test_every_record_fits_the_contract(
     provider: str, connector_for: MakeConnector, sign_in: SignIn
 ) -> None:

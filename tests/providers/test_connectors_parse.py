@@ -21,7 +21,7 @@ from sahod.providers.normalize import (
     name_case,
     other_years,
     parse_money,
-    parse_month,
+    parse_portal_month,
     phone_e164,
 )
 from sahod.providers.pagibig import parse as pagibig
@@ -156,7 +156,7 @@ def test_money_as_portals_print_it(text: str, amount: str) -> None:
 
 @pytest.mark.parametrize("text", ["JAN 2024", "2024-01", "01/2024", "January 2024", "Jan-2024"])
 def test_months_as_portals_print_them(text: str) -> None:
-    assert parse_month(text, page=page("")) == date(2024, 1, 1)
+    assert parse_portal_month(text, page=page("")) == date(2024, 1, 1)
 
 
 def test_small_normalisations() -> None:

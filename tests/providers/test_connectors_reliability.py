@@ -17,7 +17,7 @@ from sahod.providers.base import (
     ServiceUnavailable,
 )
 from sahod.providers.http import RetryPolicy
-from sahod.sandbox.server import BackgroundPortals
+from sahod.providers.sandbox import BackgroundPortals
 
 from .conftest import SetFaults, SignIn
 

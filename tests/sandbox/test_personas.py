@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
+from sahod.agencies.schedules import Agency, contribution_for
 from sahod.providers.base import ErrorCode
-from sahod.providers.schedules import Agency, contribution_for
 from sahod.sandbox.personas import (
     ERROR_CODES,
     PAGIBIG_MPL_36,

@@ -13,7 +13,7 @@ import pytest
 from sahod.kit.clock import ManualClock
 from sahod.providers.base import Credentials, MfaChallenge
 from sahod.providers.registry import create_connector
-from sahod.sandbox.server import BackgroundPortals
+from sahod.providers.sandbox import BackgroundPortals
 
 # (provider, login path, code path, home path, username field, password field, code field)
 PORTALS = {

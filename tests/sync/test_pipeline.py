@@ -3,7 +3,6 @@ rolled-back transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -15,8 +14,8 @@ from sahod.datapoints.models import DataPoint
 from sahod.events.models import Event
 from sahod.kit.clock import ManualClock
 from sahod.providers.base import Credentials
+from sahod.providers.sandbox import BackgroundPortals
 from sahod.runtime import Runtime
-from sahod.sandbox.server import BackgroundPortals
 from sahod.sync.pipeline import Pipeline
 from sahod.sync.service import link_account
 from sahod.tasks.models import Task
@@ -27,15 +26,15 @@ from tests.factories import make_user
 PORTAL_START = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
 
 
-@pytest.fixture(scope="module")
-def portal_clock() -> ManualClock:
+@pytest.fixture
+def portals_clock() -> ManualClock:
     return ManualClock(PORTAL_START)
 
 
-@pytest.fixture(scope="module")
-def portals(portal_clock: ManualClock) -> Iterator[BackgroundPortals]:
-    with BackgroundPortals(clock=portal_clock) as running:
-        yield running
+@pytest.fixture
+def portal_clock(portals_clock: ManualClock) -> ManualClock:
+    """The suite's portals (``portals``) read this clock during the test."""
+    return portals_clock
 
 
 @pytest.fixture

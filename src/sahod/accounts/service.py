@@ -90,7 +90,7 @@ async def revoke(session: AsyncSession, account: Account, now: datetime) -> None
     locked = await repository.lock_account(session, account.tenant_id, account.id)
     if locked is None or not lifecycle.DISCONNECT.allows(locked):
         return  # revoked already: revoking again changes nothing
-    await datapoints_repository.delete_account_datapoints(session, locked.id)
+    await datapoints_repository.delete_account_datapoints(session, locked.tenant_id, locked.id)
     await repository.delete_credentials(session, locked.tenant_id, locked.id)
     lifecycle.disconnect(locked, now)
     await tasks_lifecycle.cancel_open_tasks(session, locked.tenant_id, locked.id, now)

@@ -107,8 +107,8 @@ def _register(spec: KindSpec) -> None:
                 user_id,
                 source_id,
                 account_id,
-                service.parse_month(start_month, "startMonth", end=False),
-                service.parse_month(end_month, "endMonth", end=True),
+                service.parse_month_filter(start_month, "startMonth"),
+                service.parse_month_filter(end_month, "endMonth"),
             )
 
         list_endpoint = list_monthly

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, delete, func, literal_column, select
+from sqlalchemy import Delete, Row, Select, delete, func, literal_column, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,6 +26,16 @@ _WIRE_COLUMNS = (
 )
 
 
+def tenant_select(tenant_id: str, *columns: Any) -> Select[*tuple[Any, ...]]:
+    """The statement every tenant-facing read starts from: only ``tenant_id``'s rows."""
+    return select(*columns).where(DataPoint.tenant_id == tenant_id)
+
+
+def tenant_delete(tenant_id: str) -> Delete:
+    """The statement every tenant-facing delete starts from: only ``tenant_id``'s rows."""
+    return delete(DataPoint).where(DataPoint.tenant_id == tenant_id)
+
+
 @dataclass(frozen=True, slots=True)
 class DataPointFilter:
     user_id: str | None = None
@@ -41,9 +51,7 @@ async def list_datapoints(
     page: PageRequest,
     wanted: DataPointFilter,
 ) -> Sequence[Row[Any]]:
-    statement = select(*_WIRE_COLUMNS).where(
-        DataPoint.tenant_id == tenant_id, DataPoint.kind == kind.value
-    )
+    statement = tenant_select(tenant_id, *_WIRE_COLUMNS).where(DataPoint.kind == kind.value)
     if wanted.user_id is not None:
         statement = statement.where(DataPoint.user_id == wanted.user_id)
     if wanted.source_id is not None:
@@ -60,10 +68,8 @@ async def get_datapoint(
 ) -> Row[Any] | None:
     return (
         await session.execute(
-            select(*_WIRE_COLUMNS).where(
-                DataPoint.tenant_id == tenant_id,
-                DataPoint.kind == kind.value,
-                DataPoint.id == datapoint_id,
+            tenant_select(tenant_id, *_WIRE_COLUMNS).where(
+                DataPoint.kind == kind.value, DataPoint.id == datapoint_id
             )
         )
     ).first()
@@ -118,8 +124,10 @@ async def upsert_datapoints(session: AsyncSession, rows: list[dict[str, Any]]) -
     return UpsertResult(added=added, updated=updated)
 
 
-async def delete_account_datapoints(session: AsyncSession, account_id: str) -> int:
-    result = await session.execute(delete(DataPoint).where(DataPoint.account_id == account_id))
+async def delete_account_datapoints(session: AsyncSession, tenant_id: str, account_id: str) -> int:
+    result = await session.execute(
+        tenant_delete(tenant_id).where(DataPoint.account_id == account_id)
+    )
     return int(getattr(result, "rowcount", 0) or 0)
 
 
@@ -128,8 +136,8 @@ async def account_payload_rows(
 ) -> Sequence[Row[Any]]:
     return (
         await session.execute(
-            select(DataPoint.id, DataPoint.kind, DataPoint.payload)
-            .where(DataPoint.tenant_id == tenant_id, DataPoint.account_id == account_id)
+            tenant_select(tenant_id, DataPoint.id, DataPoint.kind, DataPoint.payload)
+            .where(DataPoint.account_id == account_id)
             .order_by(DataPoint.kind, DataPoint.seq)
         )
     ).all()
@@ -140,14 +148,15 @@ async def task_datapoints(
 ) -> Sequence[Row[Any]]:
     """Up to ``per_kind`` of the records a task added or changed, of each kind, newest first."""
     ranked = (
-        select(
+        tenant_select(
+            tenant_id,
             *_WIRE_COLUMNS,
             DataPoint.kind,
             func.row_number()
             .over(partition_by=DataPoint.kind, order_by=DataPoint.seq.desc())
             .label("rank"),
         )
-        .where(DataPoint.tenant_id == tenant_id, DataPoint.last_task_id == task_id)
+        .where(DataPoint.last_task_id == task_id)
         .subquery()
     )
     return (

@@ -10,13 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sahod.datapoints import repository
 from sahod.datapoints.kinds import DataPointKind
+from sahod.datapoints.records import FetchedRecord
 from sahod.datapoints.registry import SPECS
 from sahod.datapoints.repository import DataPointFilter
 from sahod.errors import InvalidParameters, MissingResource
 from sahod.kit.clock import iso_z
 from sahod.kit.ids import new_id
 from sahod.kit.pagination import PageRequest
-from sahod.providers.base import FetchedRecord
 from sahod.tenants.schemas import TenantContext
 
 
@@ -40,7 +40,7 @@ def wire_item(row: Row[Any]) -> dict[str, Any]:
     return item
 
 
-def parse_month(value: str | None, field: str, *, end: bool) -> date | None:
+def parse_month_filter(value: str | None, field: str) -> date | None:
     """``YYYY-MM`` as the first day of that month (the stored form of an eincome's month)."""
     if value is None:
         return None

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
-from sahod.datapoints.kinds import DataPointKind
+from sahod.datapoints.records import FetchedRecord as FetchedRecord
 
 # ---------------------------------------------------------------------------------------
 # Error codes and typed errors
@@ -172,15 +172,6 @@ class Credentials:
         return "Credentials(username=<hidden>, password=<hidden>)"
 
     __str__ = __repr__
-
-
-@dataclass(frozen=True)
-class FetchedRecord:
-    kind: DataPointKind
-    reference: str
-    """The provider's own stable reference for this record, unique per (account, kind)."""
-    payload: dict[str, object]
-    """The contract item's fields in camelCase, without ``id`` and ``metadata``."""
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from starlette.responses import Response
+from starlette.responses import FileResponse, Response
 
 from sahod.kit.deps import AppSettings, Page
 from sahod.kit.envelope import Envelope, ListData, envelope, list_envelope
@@ -13,6 +13,9 @@ from sahod.providers.schemas import ProviderOut
 from sahod.tenants.endpoints import Tenant
 
 router = APIRouter(tags=["Providers"])
+
+logos_router = APIRouter(include_in_schema=False)
+"""Outside ``/v1``: the logos are files the widget loads, not API resources."""
 
 
 @router.get("/providers", response_model=Envelope[ListData[ProviderOut]])
@@ -65,3 +68,9 @@ async def get_provider(
     """Retrieve one provider."""
     provider = service.get_provider(id)
     return envelope(request, service.provider_out(provider, settings.resolved_public_url()))
+
+
+@logos_router.api_route("/static/providers/{provider_id}.svg", methods=["GET", "HEAD"])
+async def provider_logo(provider_id: str) -> FileResponse:
+    """The provider's logo, from its package (``logoUrl`` points here)."""
+    return FileResponse(service.logo_path(provider_id), media_type="image/svg+xml")

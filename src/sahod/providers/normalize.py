@@ -11,12 +11,12 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
+from sahod.agencies.income_estimates import eincome_payload, estimate_incomes
+from sahod.agencies.schedules import Agency
 from sahod.datapoints.kinds import DataPointKind
 from sahod.providers.base import FetchedRecord
-from sahod.providers.eincomes import eincome_payload, estimate_incomes
 from sahod.providers.html import Page, clean, header_key
 from sahod.providers.portal import records
-from sahod.providers.schedules import Agency
 
 # ---------------------------------------------------------------------------------------
 # Values as portals print them
@@ -40,7 +40,7 @@ def parse_money(text: str, *, page: Page) -> Decimal:
     return (-value if negative else value).quantize(_CENT)
 
 
-def money(value: Decimal) -> float:
+def wire_amount(value: Decimal) -> float:
     """Money on the wire: a float with two decimals."""
     return float(value.quantize(_CENT))
 
@@ -76,7 +76,7 @@ def parse_optional_date(text: str | None, *, page: Page) -> date | None:
     return parse_date(raw, page=page)
 
 
-def parse_month(text: str, *, page: Page) -> date:
+def parse_portal_month(text: str, *, page: Page) -> date:
     """A month as its first day (``JAN 2024``, ``2024-01``, ``01/2024``, ``January 2024``)."""
     raw = clean(text).title()
     parsed = _strptime(raw, _MONTH_FORMATS)
@@ -288,7 +288,7 @@ def contribution_records(rows: Iterable[PostedContribution]) -> list[FetchedReco
                     # The contract's own example dates a contribution at its month's end.
                     "date": month_end(row.month).isoformat(),
                     "currency": "PHP",
-                    "amount": money(row.amount),
+                    "amount": wire_amount(row.amount),
                     "referenceId": row.reference,
                 },
             )
@@ -362,11 +362,11 @@ def liability_records(loans: Iterable[LoanFigures]) -> list[FetchedRecord]:
                     ),
                     "amortizationFrequency": "Monthly",
                     "currency": "PHP",
-                    "loanAmount": money(loan.amount),
-                    "amortizationAmount": money(loan.amortization),
-                    "outstandingBalance": money(loan.outstanding),
-                    "nextPaymentAmount": money(loan.next_payment),
-                    "overduePaymentAmount": money(loan.overdue),
+                    "loanAmount": wire_amount(loan.amount),
+                    "amortizationAmount": wire_amount(loan.amortization),
+                    "outstandingBalance": wire_amount(loan.outstanding),
+                    "nextPaymentAmount": wire_amount(loan.next_payment),
+                    "overduePaymentAmount": wire_amount(loan.overdue),
                 },
             )
             for loan in loans

@@ -1,21 +1,32 @@
-"""The one place that knows which connector class serves which provider."""
+"""The providers Sahod connects to: the one list every other list is derived from.
+
+Adding a provider is a new package exporting a ``PROVIDER`` registration and one line
+here (see "Adding a provider" in the README).
+"""
 
 from __future__ import annotations
 
 import httpx
 
+from sahod.providers import gsis, pagibig, philhealth, sss
 from sahod.providers.base import Connector
-from sahod.providers.gsis.connector import GsisConnector
 from sahod.providers.http import RetryPolicy
-from sahod.providers.pagibig.connector import PagibigConnector
-from sahod.providers.philhealth.connector import PhilhealthConnector
 from sahod.providers.portal import PortalConnector
-from sahod.providers.sss.connector import SssConnector
+from sahod.providers.registration import ProviderRegistration
 
-CONNECTORS: dict[str, type[PortalConnector]] = {
-    cls.provider_id: cls
-    for cls in (SssConnector, GsisConnector, PhilhealthConnector, PagibigConnector)
-}
+REGISTRATIONS: tuple[ProviderRegistration, ...] = (
+    sss.PROVIDER,
+    gsis.PROVIDER,
+    philhealth.PROVIDER,
+    pagibig.PROVIDER,
+)
+"""In catalogue order: ``GET /v1/providers`` lists them in this order."""
+
+REGISTRATIONS_BY_ID: dict[str, ProviderRegistration] = {r.id: r for r in REGISTRATIONS}
+if len(REGISTRATIONS_BY_ID) != len(REGISTRATIONS):
+    raise RuntimeError("two providers are registered under one id")
+
+CONNECTORS: dict[str, type[PortalConnector]] = {r.id: r.connector for r in REGISTRATIONS}
 
 
 def create_connector(

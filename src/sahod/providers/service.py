@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from sahod.errors import InvalidParameters, MissingResource
 from sahod.providers.catalog import PROVIDERS, PROVIDERS_BY_ID, ProviderInfo
+from sahod.providers.registry import REGISTRATIONS_BY_ID
 from sahod.providers.schemas import ProviderOut
 
 MAX_TOP_IDS = 10
@@ -59,6 +61,13 @@ def get_provider(provider_id: str) -> ProviderInfo:
     if provider is None:
         raise MissingResource(f"There is no provider {provider_id}.")
     return provider
+
+
+def logo_path(provider_id: str) -> Path:
+    registration = REGISTRATIONS_BY_ID.get(provider_id)
+    if registration is None:
+        raise MissingResource(f"There is no provider {provider_id}.")
+    return registration.logo
 
 
 def provider_out(provider: ProviderInfo, base_url: str) -> ProviderOut:

@@ -2,7 +2,7 @@
 
 A persona is a definition (identity, career, loans, how their portal behaves); everything a
 portal shows is computed from that definition and the sandbox clock's "today", through the
-agencies' real contribution schedules (``sahod.providers.schedules``) and a real
+agencies' real contribution schedules (``sahod.agencies.schedules``) and a real
 amortization formula. Nothing is random: numbers that look arbitrary (receipt numbers,
 employer numbers) are digests of the persona and the record, so every run and every
 process agrees on them.
@@ -26,8 +26,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from functools import lru_cache
 
+from sahod.agencies.schedules import Agency, ContributionBreakdown, contribution_for, schedule_for
 from sahod.kit.clock import PHILIPPINE_TIME
-from sahod.providers.schedules import Agency, ContributionBreakdown, contribution_for, schedule_for
 
 CENT = Decimal("0.01")
 

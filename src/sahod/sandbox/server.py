@@ -1,6 +1,7 @@
-"""The sandbox portals on a loopback port, in a background thread.
+"""Mounted sandbox portals on a loopback port, in a background thread.
 
-For tests and tools that need the portals over real HTTP without a second process:
+For tests and tools that need the portals over real HTTP without a second process; the
+registered providers' portals are ``sahod.providers.sandbox.BackgroundPortals``:
 
     with BackgroundPortals(clock=ManualClock(...)) as portals:
         connector = create_connector("sss", base_url=portals.base_url)
@@ -12,23 +13,21 @@ import socket
 import threading
 import time
 from types import TracebackType
+from typing import Self
 
 import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from sahod.kit.clock import Clock
-from sahod.sandbox.app import create_portals_app
 from sahod.sandbox.portals.common import Portal
 
 
-class BackgroundPortals:
-    def __init__(
-        self, clock: Clock | None = None, host: str = "127.0.0.1", mount_path: str = ""
-    ) -> None:
-        """``mount_path`` (e.g. ``/sandbox/portals``) serves the portals below a prefix,
-        the way Sahod's main app mounts them."""
-        self.app = create_portals_app(clock)
+class PortalsServer:
+    def __init__(self, app: Starlette, host: str = "127.0.0.1", mount_path: str = "") -> None:
+        """``app`` is a :func:`sahod.sandbox.mount.mount_portals` app; ``mount_path``
+        (e.g. ``/sandbox/portals``) serves it below a prefix, the way Sahod's main app
+        mounts the portals."""
+        self.app = app
         served: Starlette = (
             Starlette(routes=[Mount(mount_path, app=self.app)]) if mount_path else self.app
         )
@@ -49,7 +48,7 @@ class BackgroundPortals:
             raise KeyError(provider)
         return portal
 
-    def start(self) -> BackgroundPortals:
+    def start(self) -> Self:
         self._thread.start()
         deadline = time.monotonic() + 10
         while not self._server.started:
@@ -63,7 +62,7 @@ class BackgroundPortals:
         self._thread.join(timeout=10)
         self._socket.close()
 
-    def __enter__(self) -> BackgroundPortals:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(

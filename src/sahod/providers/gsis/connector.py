@@ -3,12 +3,12 @@ basic salary behind each premium) and estimated incomes (read back from the prem
 
 from __future__ import annotations
 
+from sahod.agencies.schedules import Agency
 from sahod.datapoints.kinds import DataPointKind
 from sahod.providers.base import ErrorCode, FetchedRecord
 from sahod.providers.gsis import parse
 from sahod.providers.normalize import check_year, eincome_records, other_years
 from sahod.providers.portal import MemberPages, PortalConnector, PortalRoutes, records
-from sahod.providers.schedules import Agency
 
 
 class GsisConnector(PortalConnector):

@@ -14,13 +14,13 @@ from sahod.providers.normalize import (
     document_records,
     employment_payload,
     identity_record,
-    money,
     month_end,
     name_case,
     parse_date,
     parse_money,
-    parse_month,
     parse_optional_date,
+    parse_portal_month,
+    wire_amount,
 )
 
 
@@ -91,7 +91,7 @@ def premiums(page: Page) -> list[Premium]:
     return [
         Premium(
             contribution=PostedContribution(
-                month=parse_month(row["period"], page=page),
+                month=parse_portal_month(row["period"], page=page),
                 amount=parse_money(row["total"], page=page),
                 reference=row["reference"],
             ),
@@ -112,7 +112,7 @@ def income(premium: Premium) -> tuple[str, dict[str, object]]:
         "endDate": month_end(month).isoformat(),
         "currency": "PHP",
         "frequency": "Monthly",
-        "baseAmount": money(premium.salary),
+        "baseAmount": wire_amount(premium.salary),
         # GSIS knows basic pay only: allowances and net pay are not on its records.
         "grossAmount": None,
         "netAmount": None,

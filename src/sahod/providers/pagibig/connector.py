@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from sahod.agencies.schedules import Agency
 from sahod.datapoints.kinds import DataPointKind
 from sahod.providers.base import ErrorCode, FetchedRecord
 from sahod.providers.normalize import (
@@ -14,7 +15,6 @@ from sahod.providers.normalize import (
 )
 from sahod.providers.pagibig import parse
 from sahod.providers.portal import MemberPages, PortalConnector, PortalRoutes, records
-from sahod.providers.schedules import Agency
 
 
 class PagibigConnector(PortalConnector):

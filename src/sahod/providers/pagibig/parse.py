@@ -19,8 +19,8 @@ from sahod.providers.normalize import (
     name_case,
     parse_date,
     parse_money,
-    parse_month,
     parse_optional_date,
+    parse_portal_month,
 )
 
 
@@ -78,7 +78,7 @@ _SAVINGS = {
 def savings(page: Page) -> list[PostedContribution]:
     return [
         PostedContribution(
-            month=parse_month(row["period"], page=page),
+            month=parse_portal_month(row["period"], page=page),
             amount=parse_money(row["ee"], page=page) + parse_money(row["er"], page=page),
             reference=row["reference"],
         )

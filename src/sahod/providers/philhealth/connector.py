@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
+from sahod.agencies.schedules import Agency
 from sahod.datapoints.kinds import DataPointKind
 from sahod.providers.base import ErrorCode, FetchedRecord
 from sahod.providers.normalize import check_year, contribution_records, eincome_records, other_years
 from sahod.providers.philhealth import parse
 from sahod.providers.portal import MemberPages, PortalConnector, PortalRoutes, records
-from sahod.providers.schedules import Agency
 
 
 class PhilhealthConnector(PortalConnector):

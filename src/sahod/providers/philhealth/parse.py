@@ -13,8 +13,8 @@ from sahod.providers.normalize import (
     name_case,
     parse_date,
     parse_money,
-    parse_month,
     parse_optional_date,
+    parse_portal_month,
 )
 
 
@@ -84,7 +84,7 @@ _PREMIUMS = {
 def premiums(page: Page) -> list[PostedContribution]:
     return [
         PostedContribution(
-            month=parse_month(row["period"], page=page),
+            month=parse_portal_month(row["period"], page=page),
             amount=parse_money(row["amount"], page=page),
             reference=row["reference"],
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from sahod.agencies.schedules import Agency
 from sahod.datapoints.kinds import DataPointKind
 from sahod.providers.base import ErrorCode, FetchedRecord
 from sahod.providers.normalize import (
@@ -15,7 +16,6 @@ from sahod.providers.normalize import (
     other_years,
 )
 from sahod.providers.portal import MemberPages, PortalConnector, PortalRoutes, records
-from sahod.providers.schedules import Agency
 from sahod.providers.sss import parse
 
 

@@ -15,8 +15,8 @@ from sahod.providers.normalize import (
     name_case,
     parse_date,
     parse_money,
-    parse_month,
     parse_optional_date,
+    parse_portal_month,
 )
 
 
@@ -80,7 +80,7 @@ def contributions(page: Page) -> list[PostedContribution]:
     # contribution: EE + ER is what the schedules price and what the member has paid.
     return [
         PostedContribution(
-            month=parse_month(row["month"], page=page),
+            month=parse_portal_month(row["month"], page=page),
             amount=parse_money(row["ee"], page=page) + parse_money(row["er"], page=page),
             reference=row["reference"],
         )

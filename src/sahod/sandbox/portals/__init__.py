@@ -1,1 +1,2 @@
-"""One Starlette app per portal, all built on the shared engine in ``common``."""
+"""The page kit every sandbox portal is built on (``common``); the portals themselves
+live in their provider packages (``sahod.providers.<id>.sandbox_portal``)."""

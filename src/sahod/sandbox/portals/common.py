@@ -1,10 +1,11 @@
-"""What the four sandbox portals share: sessions, CSRF, the one-time code, remembered
-devices, the error personas, fault injection, and small HTML builders.
+"""What the sandbox portals share: sessions, CSRF, the one-time code, remembered devices,
+the error personas, fault injection, and small HTML builders.
 
-Each portal module (``sss.py``, ``gsis.py``…) supplies a :class:`PortalSpec` (its paths,
-field names, cookies and wording) and its member pages; :class:`Portal` turns them into a
-Starlette app that behaves like a member portal: HTML forms, redirects, cookies, alerts in
-the page, 403 on a bad CSRF token, 429 when hit too fast, 503 during maintenance.
+Each provider's portal module (``sahod.providers.<id>.sandbox_portal``) supplies a
+:class:`PortalSpec` (its paths, field names, cookies and wording) and its member pages;
+:class:`Portal` turns them into a Starlette app that behaves like a member portal: HTML
+forms, redirects, cookies, alerts in the page, 403 on a bad CSRF token, 429 when hit too
+fast, 503 during maintenance.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from sahod.agencies.schedules import Agency
 from sahod.kit.clock import Clock
-from sahod.providers.schedules import Agency
 from sahod.sandbox.faults import PortalFaults
 from sahod.sandbox.personas import (
     SANDBOX_OTP,

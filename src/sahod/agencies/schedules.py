@@ -32,7 +32,7 @@ CENTAVO = Decimal("0.01")
 ZERO = Decimal("0.00")
 
 
-def money(value: Decimal | int | str) -> Decimal:
+def round_centavos(value: Decimal | int | str) -> Decimal:
     """Round to centavos the way the agencies' tables and advisories do (half up)."""
     return Decimal(value).quantize(CENTAVO, rounding=ROUND_HALF_UP)
 
@@ -189,21 +189,27 @@ def _ladder(
     total_rate = employee_rate + employer_rate
     rows: list[Bracket] = []
     for i, base in enumerate(bases):
-        low = ZERO if i == 0 else money(base - starts_below_base)
-        high = None if i == count - 1 else money(bases[i + 1] - starts_below_base - CENTAVO)
+        low = ZERO if i == 0 else round_centavos(base - starts_below_base)
+        high = (
+            None if i == count - 1 else round_centavos(bases[i + 1] - starts_below_base - CENTAVO)
+        )
         if employee_shares is None:
-            employee = money(base * employee_rate)
-            employer = money(base * employer_rate)
+            employee = round_centavos(base * employee_rate)
+            employer = round_centavos(base * employer_rate)
         else:
-            employee = money(employee_shares[i])
-            employer = money(base * total_rate) - employee
+            employee = round_centavos(employee_shares[i])
+            employer = round_centavos(base * total_rate) - employee
         provident = ZERO
         if regular_cap is not None and base > regular_cap:
-            provident = money((base - regular_cap) * total_rate)
+            provident = round_centavos((base - regular_cap) * total_rate)
         ec = ZERO
         if ec_threshold is not None:
             ec = ec_from if base >= ec_threshold else ec_below
-        rows.append(Bracket(low, high, money(base), employee, employer, money(ec), provident))
+        rows.append(
+            Bracket(
+                low, high, round_centavos(base), employee, employer, round_centavos(ec), provident
+            )
+        )
     return tuple(rows)
 
 
@@ -631,7 +637,7 @@ def contribution_for(agency: Agency, month: date, monthly_income: Decimal) -> Co
 
 def breakdown(schedule: Schedule, monthly_income: Decimal) -> ContributionBreakdown:
     """The contribution ``schedule`` prescribes for ``monthly_income``."""
-    income = money(monthly_income)
+    income = round_centavos(monthly_income)
     if income < 0:
         raise ValueError("monthly income cannot be negative")
     if isinstance(schedule, BracketSchedule):
@@ -642,7 +648,7 @@ def breakdown(schedule: Schedule, monthly_income: Decimal) -> ContributionBreakd
 def bracket_for(schedule: BracketSchedule, monthly_income: Decimal) -> Bracket:
     """The table row whose compensation range holds ``monthly_income``."""
     lows = [row.low for row in schedule.brackets]
-    index = max(bisect_right(lows, money(monthly_income)) - 1, 0)
+    index = max(bisect_right(lows, round_centavos(monthly_income)) - 1, 0)
     return schedule.brackets[index]
 
 
@@ -670,24 +676,24 @@ def rate_tier_for(schedule: RateSchedule, base: Decimal) -> RateTier:
 
 def rate_base(schedule: RateSchedule, income: Decimal) -> Decimal:
     """``income`` held between the schedule's floor and ceiling."""
-    base = money(income)
+    base = round_centavos(income)
     if schedule.floor is not None:
         base = max(base, schedule.floor)
     if schedule.ceiling is not None:
         base = min(base, schedule.ceiling)
-    return money(base)
+    return round_centavos(base)
 
 
 def _rate_breakdown(schedule: RateSchedule, income: Decimal) -> ContributionBreakdown:
     base = rate_base(schedule, income)
     tier = rate_tier_for(schedule, base)
     if schedule.split is Split.EQUAL_HALVES:
-        total = money(base * (tier.employee_rate + tier.employer_rate))
-        employer = money(total / 2)
+        total = round_centavos(base * (tier.employee_rate + tier.employer_rate))
+        employer = round_centavos(total / 2)
         employee = total - employer
     else:
-        employee = money(base * tier.employee_rate)
-        employer = money(base * tier.employer_rate)
+        employee = round_centavos(base * tier.employee_rate)
+        employer = round_centavos(base * tier.employer_rate)
         total = employee + employer
     return ContributionBreakdown(
         employee=employee,

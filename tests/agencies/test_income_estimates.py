@@ -9,14 +9,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sahod.providers.eincomes import (
+from sahod.agencies.income_estimates import (
     IncomeEstimate,
     Share,
     eincome_payload,
     estimate_income,
     estimate_incomes,
 )
-from sahod.providers.schedules import (
+from sahod.agencies.schedules import (
     SCHEDULES,
     Agency,
     ContributionBreakdown,

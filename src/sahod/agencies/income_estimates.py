@@ -16,7 +16,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Literal
 
-from sahod.providers.schedules import (
+from sahod.agencies.schedules import (
     CENTAVO,
     ZERO,
     Agency,
@@ -25,9 +25,9 @@ from sahod.providers.schedules import (
     ContributionBreakdown,
     RateSchedule,
     breakdown,
-    money,
     month_start,
     rate_tier_for,
+    round_centavos,
     schedule_for,
 )
 
@@ -73,7 +73,7 @@ def estimate_income(
     """
     if share not in ("total", "employee"):
         raise ValueError(f"share must be 'total' or 'employee', not {share!r}")
-    paid = money(contribution)
+    paid = round_centavos(contribution)
     if paid <= 0:
         raise ValueError(f"a contribution must be positive, got {paid}")
     applicable = month_start(month)
@@ -111,7 +111,7 @@ def estimate_incomes(
     per_month: dict[date, Decimal] = {}
     for day, amount in contributions:
         applicable = month_start(day)
-        per_month[applicable] = per_month.get(applicable, ZERO) + money(amount)
+        per_month[applicable] = per_month.get(applicable, ZERO) + round_centavos(amount)
     return [
         estimate_income(agency, applicable, per_month[applicable], share=share)
         for applicable in sorted(per_month)
@@ -120,7 +120,7 @@ def estimate_incomes(
 
 def eincome_payload(estimate: IncomeEstimate) -> dict[str, object]:
     """The contract's EincomePayload without ``id`` and ``metadata``."""
-    amount = float(money(estimate.amount))
+    amount = float(round_centavos(estimate.amount))
     return {
         "month": f"{estimate.month.year:04d}-{estimate.month.month:02d}",
         "currency": CURRENCY,
@@ -166,7 +166,7 @@ def _pesos(cents: int) -> Decimal:
 
 
 def _cents(amount: Decimal) -> int:
-    return int(money(amount) / CENTAVO)
+    return int(round_centavos(amount) / CENTAVO)
 
 
 def _share_of(owed: ContributionBreakdown, share: Share) -> Decimal:
@@ -216,7 +216,7 @@ def _from_rates(schedule: RateSchedule, month: date, paid: Decimal, share: Share
             low = _first_reaching(owed, at_ceiling, 0, ceiling)
             return IncomeEstimate(
                 month=month,
-                amount=money(schedule.ceiling),
+                amount=round_centavos(schedule.ceiling),
                 capped=True,
                 low=_pesos(low),
                 high=None,
@@ -237,7 +237,7 @@ def _from_rates(schedule: RateSchedule, month: date, paid: Decimal, share: Share
     # dividing a rounded half-share by a half-rate would not.
     middle = breakdown(schedule, _pesos((low + high) // 2))
     tier = rate_tier_for(schedule, middle.salary_base)
-    guess = money(middle.total / (tier.employee_rate + tier.employer_rate))
+    guess = round_centavos(middle.total / (tier.employee_rate + tier.employer_rate))
     amount = min(max(guess, _pesos(low)), _pesos(high))
     return IncomeEstimate(
         month=month,

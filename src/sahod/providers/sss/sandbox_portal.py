@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from starlette.applications import Starlette
 
+from sahod.agencies.schedules import Agency
 from sahod.kit.clock import Clock
-from sahod.providers.schedules import Agency
 from sahod.sandbox.faults import PortalFaults
 from sahod.sandbox.personas import LoanState, Persona
 from sahod.sandbox.portals.common import (

@@ -1,48 +1,49 @@
-"""The four sandbox portals as one ASGI app.
+"""Sandbox portals side by side as one ASGI app, each under ``/<provider>``.
 
-Sahod's main app mounts it at ``/sandbox/portals`` in sandbox mode; ``sahod
-sandbox-portals --port N`` runs it alone (``serve``) for benchmarks and fault tests.
-Sessions live in the memory of the process serving it, so run it with one worker.
+The machinery only: which portals there are is the providers' registration
+(``sahod.providers.sandbox`` passes them in), so nothing here knows a provider by name.
+Sessions live in the memory of the process serving the app, so run it with one worker.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Mount, Route
 
 from sahod.kit.clock import Clock, SystemClock
-from sahod.providers.catalog import PROVIDERS_BY_ID
 from sahod.sandbox.faults import PortalFaults
-from sahod.sandbox.portals import gsis, pagibig, philhealth, sss
 from sahod.sandbox.portals.common import Portal, esc
 
 PortalFactory = Callable[[Clock, PortalFaults], Starlette]
-
-PORTALS: Mapping[str, PortalFactory] = {
-    "sss": sss.create_app,
-    "gsis": gsis.create_app,
-    "philhealth": philhealth.create_app,
-    "pagibig": pagibig.create_app,
-}
+"""Builds one portal's app on the sandbox clock and its own fault settings."""
 
 
-def create_portals_app(clock: Clock | None = None) -> Starlette:
+@dataclass(frozen=True, slots=True)
+class MountedPortal:
+    provider_id: str
+    """The path segment the portal is served under."""
+    name: str
+    """What the index page calls it."""
+    create_app: PortalFactory
+
+
+def mount_portals(portals: Sequence[MountedPortal], clock: Clock | None = None) -> Starlette:
     """The portals under ``/<provider>``; ``app.state.faults[provider]`` sets faults from
     code, ``app.state.portals[provider]`` reaches a portal's sessions and counters."""
     clock = clock or SystemClock()
-    faults = {provider: PortalFaults() for provider in PORTALS}
-    apps = {provider: factory(clock, faults[provider]) for provider, factory in PORTALS.items()}
+    faults = {portal.provider_id: PortalFaults() for portal in portals}
+    apps = {p.provider_id: p.create_app(clock, faults[p.provider_id]) for p in portals}
 
     async def index(request: Request) -> HTMLResponse:
         root = str(request.scope.get("root_path", ""))
         items = "".join(
-            f'<li><a href="{esc(root)}/{p}/">{esc(PROVIDERS_BY_ID[p].name)}</a></li>'
-            for p in PORTALS
+            f'<li><a href="{esc(root)}/{esc(p.provider_id)}/">{esc(p.name)}</a></li>'
+            for p in portals
         )
         return HTMLResponse(
             "<!DOCTYPE html><html><head><title>Sahod sandbox portals</title></head><body>"
@@ -62,8 +63,3 @@ def _portal(app: Starlette) -> Portal:
     if not isinstance(portal, Portal):
         raise TypeError("not a sandbox portal app")
     return portal
-
-
-def serve(host: str, port: int) -> None:
-    """Run the portals alone (``sahod sandbox-portals``)."""
-    uvicorn.run(create_portals_app(), host=host, port=port, log_level="warning", workers=1)

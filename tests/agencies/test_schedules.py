@@ -8,7 +8,7 @@ from itertools import pairwise
 
 import pytest
 
-from sahod.providers.schedules import (
+from sahod.agencies.schedules import (
     PAGIBIG_SCHEDULES,
     SCHEDULES,
     SSS_SCHEDULES,
