@@ -43,6 +43,7 @@ from sahod.providers.base import (
 from sahod.providers.catalog import PROVIDERS_BY_ID
 from sahod.runtime import Runtime
 from sahod.sync import names
+from sahod.sync.retry_policy import retry_wait
 from sahod.tasks import repository as tasks_repository
 from sahod.tasks.schemas import TaskOutcome, TaskStatus, TaskType
 
@@ -120,7 +121,7 @@ class Pipeline:
                 snapshot.task_type == TaskType.UPDATE_ACCOUNT.value
                 and account.connection_status == ConnectionStatus.CONNECTED.value
             )
-            if error.retriable and attempt + 1 < self.settings.link_attempts:
+            if error.retriable and retry_wait(self.settings, attempt, syncing=syncing) is not None:
                 await self._retry_later(account_id, task_id, attempt, error, syncing=syncing)
                 return
             code = ErrorCode.SERVICE_UNAVAILABLE if error.retriable else error.code
@@ -451,11 +452,7 @@ class Pipeline:
         *,
         syncing: bool = False,
     ) -> None:
-        # A monthly sync is retried within the day; a user waiting in the widget, sooner.
-        base = (
-            self.settings.sync_retry_base_seconds if syncing else self.settings.retry_base_seconds
-        )
-        wait = base * (2**attempt)
+        wait = retry_wait(self.settings, attempt, syncing=syncing) or 0.0
         log.info(
             "account %s: %s, trying again in %.0f s (attempt %d)",
             account_id,

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import procrastinate
 
 from sahod.config import Settings
+from sahod.kit.outage import RetryWhileDatabaseAway, is_database_unavailable
 from sahod.sync import names
 from sahod.sync.pipeline import Pipeline, fail_unexpectedly
 from sahod.worker import runtime_of
@@ -21,7 +22,9 @@ async def advance(
     runtime = runtime_of(context)
     try:
         await Pipeline(runtime).advance(account_id, task_id, attempt)
-    except Exception:
+    except Exception as error:
+        if is_database_unavailable(error):
+            raise  # not the account's fault: RetryWhileDatabaseAway runs the step again
         log.exception("pipeline step failed for account %s", account_id)
         await fail_unexpectedly(runtime, account_id, task_id)
 
@@ -47,8 +50,10 @@ async def recover_stalled(context: procrastinate.JobContext, timestamp: int) -> 
 
 def register(app: procrastinate.App, settings: Settings) -> None:
     """Add the pipeline's tasks to ``app``."""
-    app.task(name=names.ADVANCE, pass_context=True)(advance)
-    app.task(name=names.MFA_DEADLINE, pass_context=True)(mfa_deadline)
+    app.task(name=names.ADVANCE, pass_context=True, retry=RetryWhileDatabaseAway())(advance)
+    app.task(name=names.MFA_DEADLINE, pass_context=True, retry=RetryWhileDatabaseAway())(
+        mfa_deadline
+    )
     every = settings.stalled_check_seconds
     app.periodic(cron=f"* * * * * */{every}")(
         app.task(name=names.RECOVER_STALLED, pass_context=True)(recover_stalled)
