@@ -4,6 +4,7 @@ shared server the other tests use is never touched."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -47,7 +48,7 @@ class PrivatePostgres:
         return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
     def _pg_ctl(self, *args: str) -> None:
-        subprocess.run(  # noqa: S603
+        subprocess.run(
             _as_server_user([str(PG_BIN / "pg_ctl"), "-D", str(self.pgdata), "-l",
                              str(self.directory / "log"), "-w", "-t", "60", *args]),
             check=True,
@@ -55,7 +56,9 @@ class PrivatePostgres:
         )  # fmt: skip
 
     def start(self) -> None:
-        self._pg_ctl("start", "-o", f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1")
+        self._pg_ctl(
+            "start", "-o", f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1"
+        )
 
     def stop(self, mode: str = "fast") -> None:
         self._pg_ctl("stop", "-m", mode)
@@ -76,10 +79,8 @@ class PrivatePostgres:
             return False
 
     def destroy(self) -> None:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):
             self.stop("immediate")
-        except subprocess.CalledProcessError:
-            pass
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
@@ -88,7 +89,7 @@ def start_private_postgres() -> PrivatePostgres:
     server = PrivatePostgres(directory=directory, port=free_port())
     if os.geteuid() == 0:
         shutil.chown(directory, user=SYSTEM_USER)
-    subprocess.run(  # noqa: S603
+    subprocess.run(
         _as_server_user([str(PG_BIN / "initdb"), "-D", str(server.pgdata), "-U", "postgres",
                          "-A", "trust", "--no-sync", "-E", "UTF8"]),
         check=True,
