@@ -11,21 +11,22 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.openapi.utils import get_openapi
-from starlette.responses import Response
 
 from sahod.accounts.endpoints import router as accounts_router
 from sahod.cds.endpoints import router as cds_router
 from sahod.config import Settings, get_settings
 from sahod.datapoints.endpoints import router as datapoints_router
 from sahod.errors import InvalidParameters, UnsupportedType
+from sahod.health.endpoints import router as health_router
 from sahod.kit import handlers
-from sahod.kit.envelope import ERROR_RESPONSES, envelope
+from sahod.kit.envelope import ERROR_RESPONSES
 from sahod.kit.middleware import BodyLimitMiddleware, NoStoreMiddleware, RequestIdMiddleware
 from sahod.limits.middleware import TenantApiLimitMiddleware
 from sahod.link.endpoints import router as link_router
 from sahod.providers.endpoints import logos_router as provider_logos_router
 from sahod.providers.endpoints import router as providers_router
-from sahod.runtime import Runtime, open_runtime, worker_options
+from sahod.runtime import Runtime, open_runtime
+from sahod.supervisor import run_supervised_worker
 from sahod.tasks.endpoints import router as tasks_router
 from sahod.tenants.service import Authenticator
 from sahod.users.endpoints import router as users_router
@@ -64,11 +65,6 @@ async def refuse_nul_characters(request: Request) -> None:
     for name, value in [*request.query_params.multi_items(), *request.path_params.items()]:
         if "\x00" in str(value) or "\x00" in name:
             raise InvalidParameters(f"{name} must not contain NUL characters")
-
-
-async def bare(request: Request) -> Response:
-    """A fixed body through the same middleware and envelope: the benchmark's baseline."""
-    return envelope(request, {"status": "ok"})
 
 
 def api_router() -> APIRouter:
@@ -115,7 +111,19 @@ def install_openapi(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
+def create_app_for_process() -> FastAPI:
+    """The app factory each of `sahod serve --workers N`'s API processes calls: settings
+    from the environment the parent prepared (its database URL; the job worker runs in a
+    process of its own), and a runtime of the process's own, already migrated."""
+    return create_app(get_settings(), run_migrations=False)
+
+
+def create_app(
+    settings: Settings | None = None,
+    runtime: Runtime | None = None,
+    *,
+    run_migrations: bool = True,
+) -> FastAPI:
     """The whole server. Pass ``runtime`` to share one (tests); else the lifespan opens one."""
     settings = settings or (runtime.settings if runtime else get_settings())
 
@@ -125,24 +133,27 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             active = (
                 runtime
                 if runtime is not None
-                else await stack.enter_async_context(open_runtime(settings))
+                else await stack.enter_async_context(
+                    open_runtime(settings, run_migrations=run_migrations)
+                )
             )
             app.state.runtime = active
             app.state.settings = active.settings
             app.state.session_factory = active.session_factory
             app.state.clock = active.clock
+            # In this process only where asked (tests, `sahod demo`); `sahod serve` runs the
+            # worker in a process of its own.
             worker: asyncio.Task[None] | None = None
+            stop_worker = asyncio.Event()
             if active.settings.run_worker:
                 worker = asyncio.create_task(
-                    active.jobs.run_worker_async(
-                        **worker_options(active, active.settings.worker_concurrency)
-                    )
+                    run_supervised_worker(active, active.settings.worker_concurrency, stop_worker)
                 )
             try:
                 yield
             finally:
                 if worker is not None:
-                    worker.cancel()
+                    stop_worker.set()
                     with contextlib.suppress(asyncio.CancelledError):
                         await worker
 
@@ -169,7 +180,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         link_router, dependencies=[Depends(refuse_nul_characters), Depends(require_json_body)]
     )
     app.include_router(widget_router)
-    app.add_api_route("/healthz", bare, methods=["GET"], include_in_schema=False)
+    app.include_router(health_router)
     app.include_router(provider_logos_router)
     if settings.sandbox_portals:
         # Simulated member portals for sandbox tenants, sharing the runtime's clock so that

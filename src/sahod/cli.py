@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
+import os
 import signal
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from types import FrameType
+from typing import TYPE_CHECKING, Any
 
 from sahod.config import Settings, get_settings
 from sahod.db import describe_url, resolve_database_url, session_scope
 from sahod.tenants.schemas import IssuedKeys, TenantMode
+
+if TYPE_CHECKING:
+    from sahod.runtime import Runtime
 
 log = logging.getLogger("sahod")
 
@@ -79,66 +85,171 @@ def _graceful_server(config: object) -> object:
     return GracefulServer(config)
 
 
-async def _serve(settings: Settings) -> None:
-    import uvicorn
-
-    from sahod.app import create_app
+def _uvicorn_options(settings: Settings) -> dict[str, Any]:
     from sahod.kit.http_server import server_limits
+
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": "warning",
+        "access_log": False,
+        "lifespan": "on",
+        "proxy_headers": False,
+        # Longer than clients keep idle connections (httpx 5 s, browsers ~15 s): a busy
+        # server closing a kept-alive connection just as a request arrives on it would
+        # fail that request.
+        "timeout_keep_alive": 30,
+        # Bounded request heads: size, and the time a client may take to send one.
+        **server_limits(),
+    }
+
+
+async def _bootstrap_sandbox(settings: Settings, database_url: str) -> IssuedKeys:
     from sahod.runtime import open_runtime
     from sahod.tenants.bootstrap import ensure_sandbox_tenant
 
-    async with open_runtime(settings) as runtime:
-        keys = None
-        if runtime.embedded is not None:
-            async with session_scope(runtime.session_factory) as session:
-                keys = await ensure_sandbox_tenant(session, settings.data_dir, runtime.clock)
-        app = create_app(settings, runtime=runtime)
-        config = uvicorn.Config(
-            app,
-            host=settings.host,
-            port=settings.port,
-            log_level="warning",
-            access_log=False,
-            lifespan="on",
-            proxy_headers=False,
-            # Longer than clients keep idle connections (httpx 5 s, browsers ~15 s): a busy
-            # server closing a kept-alive connection just as a request arrives on it would
-            # fail that request.
-            timeout_keep_alive=30,
-            # Bounded request heads: size, and the time a client may take to send one.
-            **server_limits(),
+    async with (
+        open_runtime(settings, database_url=database_url, run_migrations=False) as runtime,
+        session_scope(runtime.session_factory) as session,
+    ):
+        return await ensure_sandbox_tenant(session, settings.data_dir, runtime.clock)
+
+
+async def _serve_api(settings: Settings) -> None:
+    import uvicorn
+
+    from sahod.app import create_app
+
+    config = uvicorn.Config(
+        create_app(settings, run_migrations=False), **_uvicorn_options(settings)
+    )
+    server = _graceful_server(config)
+    assert isinstance(server, uvicorn.Server)
+    await server.serve()
+
+
+def _serve(settings: Settings) -> None:
+    """The parent process: database, schema, sandbox tenant, banner; then the job worker as
+    a supervised child process and the API in this process (or N uvicorn worker
+    processes), so queued work never competes with requests for one event loop."""
+    from sahod import migrate
+    from sahod.supervisor import ChildProcess, child_environment
+
+    database_url, embedded = resolve_database_url(settings)
+    worker: ChildProcess | None = None
+    try:
+        migrate.upgrade(database_url)
+        keys = asyncio.run(_bootstrap_sandbox(settings, database_url)) if embedded else None
+        # What every child process needs to agree with this one: the resolved database
+        # (the embedded server's URL included), the data dir (the sealing key) and where the
+        # portals are (this server's own sandbox portals by default).
+        shared = {
+            "SAHOD_DATABASE_URL": database_url,
+            "SAHOD_DATA_DIR": str(settings.data_dir.resolve()),
+            "SAHOD_PORTAL_BASE_URL": settings.resolved_portal_base_url(),
+            "SAHOD_PUBLIC_URL": settings.resolved_public_url(),
+            "SAHOD_HOST": settings.host,
+            "SAHOD_PORT": str(settings.port),
+            "SAHOD_PARENT_PID": str(os.getpid()),
+            # The embedded default's loopback allowance (see main) holds in every process.
+            "SAHOD_WEBHOOK_SANDBOX_ALLOWED_NETWORKS": json.dumps(
+                settings.webhook_sandbox_allowed_networks
+            ),
+        }
+        if settings.run_worker:
+            worker = ChildProcess.sahod("job worker", ["worker"], child_environment(shared))
+            worker.start()
+        api_settings = settings.model_copy(
+            update={"database_url": database_url, "run_worker": False}
         )
-        server = _graceful_server(config)
-        assert isinstance(server, uvicorn.Server)
-        print(_banner(settings, keys, describe_url(runtime.database_url)), flush=True)
-        await server.serve()
+        print(_banner(settings, keys, describe_url(database_url)), flush=True)
+        if settings.api_workers > 1:
+            import uvicorn
+
+            # The children build the app from the environment (`create_app_for_process`).
+            os.environ.update({**shared, "SAHOD_RUN_WORKER": "false"})
+            uvicorn.run(
+                "sahod.app:create_app_for_process",
+                factory=True,
+                workers=settings.api_workers,
+                **_uvicorn_options(settings),
+            )
+        else:
+            asyncio.run(_serve_api(api_settings))
+    finally:
+        if worker is not None:
+            worker.stop()
+        if embedded is not None:
+            embedded.handle.cleanup()
+
+
+@contextlib.asynccontextmanager
+async def _runtime_once_database_answers(
+    settings: Settings, stop: asyncio.Event
+) -> AsyncIterator[Runtime | None]:
+    """The runtime, once the database can be reached (None if stopped first); a
+    configuration error (bad URL, wrong password, no such database) raises."""
+    from sahod.kit.backoff import Backoff
+    from sahod.kit.outage import is_database_unavailable
+    from sahod.runtime import open_runtime
+
+    backoff = Backoff(
+        first=settings.worker_restart_first_seconds, cap=settings.worker_restart_max_seconds
+    )
+    async with contextlib.AsyncExitStack() as stack:
+        while not stop.is_set():
+            try:
+                runtime = await stack.enter_async_context(open_runtime(settings))
+            except Exception as error:
+                if not is_database_unavailable(error):
+                    raise
+                wait = backoff.next_wait()
+                log.warning("database unavailable (%s); trying again in %.1f s", error, wait)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), wait)
+                continue
+            yield runtime
+            return
+        yield None
+
+
+async def _exit_with_parent(parent_pid: int, stop: asyncio.Event) -> None:
+    # A child of `sahod serve` whose parent was killed outright must not live on alone.
+    while not stop.is_set():
+        if os.getppid() != parent_pid:
+            log.warning("the `sahod serve` that started this worker is gone; stopping")
+            stop.set()
+            return
+        await asyncio.sleep(1)
 
 
 async def _worker(settings: Settings, concurrency: int) -> None:
-    from sahod.runtime import open_runtime, worker_options
+    """Runs until SIGTERM/SIGINT (exit 0) through any database outage; exits 2 only when
+    the configuration is wrong."""
+    from sahod.supervisor import run_supervised_worker
 
-    async with open_runtime(settings) as runtime:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
-        task = asyncio.create_task(
-            runtime.jobs.run_worker_async(**worker_options(runtime, concurrency))
-        )
-        log.info(
-            "worker running (concurrency %d) on %s", concurrency, describe_url(runtime.database_url)
-        )
-        stopper = asyncio.create_task(stop.wait())
-        await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
-        crashed = task.done() and not task.cancelled() and task.exception() is not None
-        task.cancel()
-        stopper.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        if crashed:
-            # A worker that died on its own must not look like one that was asked to stop:
-            # say why, and exit non-zero so a supervisor restarts it.
-            log.error("worker stopped on an error", exc_info=task.exception())
-            raise SystemExit(1)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    parent = os.environ.get("SAHOD_PARENT_PID")
+    watchdog = asyncio.create_task(_exit_with_parent(int(parent), stop)) if parent else None
+    try:
+        async with _runtime_once_database_answers(settings, stop) as runtime:
+            if runtime is None:
+                return
+            log.info(
+                "worker running (concurrency %d) on %s",
+                concurrency,
+                describe_url(runtime.database_url),
+            )
+            await run_supervised_worker(runtime, concurrency, stop)
+    except Exception:
+        log.exception("the worker cannot run: check SAHOD_DATABASE_URL and the settings")
+        raise SystemExit(2) from None
+    finally:
+        if watchdog is not None:
+            watchdog.cancel()
 
 
 def _migrate(settings: Settings) -> None:
@@ -165,6 +276,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
     serve.add_argument("--no-worker", action="store_true", help="serve the API only")
+    serve.add_argument(
+        "--workers", type=int, default=None, help="API processes (the job worker has its own)"
+    )
 
     worker = commands.add_parser("worker", help="run the job worker alone")
     worker.add_argument("--concurrency", type=int, default=None)
@@ -203,6 +317,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             overrides["port"] = args.port
         if getattr(args, "no_worker", False):
             overrides["run_worker"] = False
+        if getattr(args, "workers", None):
+            overrides["api_workers"] = args.workers
     if args.command == "demo" and "log_level" not in get_settings().model_fields_set:
         # The demo's instructions must stay in view: the worker's INFO lines would bury them.
         overrides["log_level"] = "WARNING"
@@ -224,7 +340,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(loopback_note, flush=True)
 
     if args.command == "serve":
-        asyncio.run(_serve(settings))
+        _serve(settings)
     elif args.command == "demo":
         from sahod.demo.run import run_demo
 

@@ -74,6 +74,37 @@ class Settings(BaseSettings):
     link_attempts: int = Field(
         default=4, description="Tries of a retriable portal failure before SERVICE_UNAVAILABLE."
     )
+    # --- Outages and the process model (see sahod.supervisor, sahod.health) -------------
+    link_retry_window_seconds: float = Field(
+        default=7200.0,
+        description="How long a link whose portal is unavailable keeps being retried (the "
+        "account stays PENDING, errorCode SERVICE_UNAVAILABLE) before it ends in ERROR.",
+    )
+    link_retry_max_wait_seconds: float = Field(
+        default=300.0, description="The longest wait between two tries of such a link."
+    )
+    statement_timeout_seconds: float = Field(
+        default=5.0,
+        description="A query the database cannot answer within this ends; an API request "
+        "answers 504 TIME_LIMIT_EXCEEDED. 0 turns the limit off.",
+    )
+    worker_restart_first_seconds: float = Field(
+        default=0.5, description="First wait before a job worker that lost the database restarts."
+    )
+    worker_restart_max_seconds: float = Field(
+        default=10.0, description="The longest wait between two restarts of the job worker."
+    )
+    api_workers: int = Field(
+        default=1, ge=1, description="API processes `sahod serve` runs (`--workers N`)."
+    )
+    ready_heartbeat_max_age_seconds: float = Field(
+        default=30.0,
+        description="/readyz fails when no job worker has sent a heartbeat for this long.",
+    )
+    ready_queue_max_delay_seconds: float = Field(
+        default=300.0,
+        description="/readyz fails when the oldest due job has waited longer than this.",
+    )
     max_body_bytes: int = 1_048_576
     token_ttl_seconds: int = 5 * 3600
     db_pool_size: int = 10

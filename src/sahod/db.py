@@ -116,16 +116,28 @@ def _use_orjson_for_jsonb() -> None:
     set_json_loads(orjson.loads)
 
 
-def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+def connection_options(statement_timeout_seconds: float = 0) -> str:
+    """libpq ``options``: UTC timestamps and, where set, a statement timeout."""
+    options = "-c timezone=UTC"
+    if statement_timeout_seconds > 0:
+        options += f" -c statement_timeout={int(statement_timeout_seconds * 1000)}"
+    return options
+
+
+def create_engine(
+    url: str, *, pool_size: int = 10, statement_timeout_seconds: float = 0
+) -> AsyncEngine:
     _use_orjson_for_jsonb()
     return create_async_engine(
         sqlalchemy_url(url),
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=False,
+        # A database restart leaves every pooled connection dead: the ping finds them and
+        # opens new ones, so the first request after a restart does not fail.
+        pool_pre_ping=True,
         pool_recycle=1800,
         # Timestamps leave the database in UTC whatever the server's own zone is.
-        connect_args={"options": "-c timezone=UTC"},
+        connect_args={"options": connection_options(statement_timeout_seconds)},
     )
 
 

@@ -59,3 +59,9 @@ class ServerUnavailable(SahodError):
     status_code = 503
     code = "SERVER_UNAVAILABLE"
     default_message = "The service is unavailable; try again later."
+
+
+class TimeLimitExceeded(SahodError):
+    status_code = 504
+    code = "TIME_LIMIT_EXCEEDED"
+    default_message = "The request took too long and was stopped; it changed nothing."

@@ -107,7 +107,11 @@ async def open_runtime(
         url = database_url
     if run_migrations:
         await asyncio.to_thread(migrate.upgrade, url)
-    engine = create_engine(url, pool_size=settings.db_pool_size)
+    engine = create_engine(
+        url,
+        pool_size=settings.db_pool_size,
+        statement_timeout_seconds=settings.statement_timeout_seconds,
+    )
     jobs = create_job_app(url, settings)
     runtime = Runtime(
         settings=settings,

@@ -19,6 +19,8 @@ GEORGE = ("gpalomero1234@smileapi.io", "123456")
 FAST = {
     "SAHOD_MFA_TIMEOUT_SECONDS": "4",
     "SAHOD_RETRY_BASE_SECONDS": "0.2",
+    # The persona whose portal is always down gives up after the retry window: a short one.
+    "SAHOD_LINK_RETRY_WINDOW_SECONDS": "2",
     "SAHOD_WORKER_CONCURRENCY": "30",
 }
 

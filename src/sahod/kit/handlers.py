@@ -7,9 +7,12 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+import psycopg
+import psycopg_pool
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import DataError, DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolCheckoutTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -18,10 +21,13 @@ from sahod.errors import (
     InvalidToken,
     MissingResource,
     SahodError,
+    ServerUnavailable,
+    TimeLimitExceeded,
     UnsupportedMethod,
     UnsupportedType,
 )
 from sahod.kit.envelope import error_envelope
+from sahod.kit.outage import RETRY_AFTER_SECONDS, is_database_unavailable, is_statement_timeout
 
 log = logging.getLogger("sahod.errors")
 
@@ -95,6 +101,23 @@ async def _unstorable_value(request: Request, exc: Exception) -> Response:
     )
 
 
+async def _database_away(request: Request, exc: Exception) -> Response:
+    # The database restarting or failing over is a wait, not a bug: 503 with Retry-After,
+    # and the pool reconnects by itself for the next request. A statement that ran past
+    # ``statement_timeout`` is 504. Anything else here is a bug.
+    if is_statement_timeout(exc):
+        log.warning("statement timeout in %s %s", request.method, request.url.path)
+        return error_envelope(request, TimeLimitExceeded())
+    if is_database_unavailable(exc):
+        log.warning("database unavailable in %s %s: %s", request.method, request.url.path, exc)
+        return error_envelope(
+            request,
+            ServerUnavailable("The database is unavailable; try again in a few seconds."),
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+    return await _unexpected(request, exc)
+
+
 def allowed_methods(request: Request) -> str:
     """Every method the API documents for this path (Starlette names one route's only)."""
     table: list[tuple[re.Pattern[str], set[str]]] | None = getattr(
@@ -132,4 +155,13 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(DataError, _unstorable_value)
+    for away in (
+        OperationalError,
+        InterfaceError,
+        PoolCheckoutTimeout,
+        psycopg.OperationalError,
+        psycopg.InterfaceError,
+        psycopg_pool.PoolTimeout,
+    ):
+        app.add_exception_handler(away, _database_away)
     app.add_exception_handler(Exception, _unexpected)

@@ -52,6 +52,7 @@ from sahod.providers.base import (
     PortalSession,
 )
 from sahod.providers.catalog import PROVIDERS_BY_ID
+from sahod.sync.retry_policy import retry_wait
 from sahod.tasks import lifecycle as tasks_lifecycle
 from sahod.tasks import repository as tasks_repository
 from sahod.tasks.schemas import TaskOutcome, TaskStatus, TaskType
@@ -154,7 +155,10 @@ class Pipeline:
                 and account.connection_status == ConnectionStatus.CONNECTED
             )
             async with self._transaction() as session:
-                if error.retriable and attempt + 1 < self.settings.link_attempts:
+                if (
+                    error.retriable
+                    and retry_wait(self.settings, attempt, syncing=syncing) is not None
+                ):
                     await self._retry_later(
                         session, account_id, task_id, attempt, error, syncing=syncing
                     )
@@ -473,11 +477,7 @@ class Pipeline:
         *,
         syncing: bool,
     ) -> None:
-        # A monthly sync is retried within the day; a user waiting in the widget, sooner.
-        base = (
-            self.settings.sync_retry_base_seconds if syncing else self.settings.retry_base_seconds
-        )
-        wait = base * (2**attempt)
+        wait = retry_wait(self.settings, attempt, syncing=syncing) or 0.0
         log.info(
             "account %s: %s, trying again in %.0f s (attempt %d)",
             account_id,

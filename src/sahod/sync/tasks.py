@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import procrastinate
 
 from sahod.config import Settings
+from sahod.kit.outage import RetryWhileDatabaseAway, is_database_unavailable
 from sahod.kit.services import runtime_of
 from sahod.sync.pipeline import ADVANCE, MFA_DEADLINE, Pipeline
 
@@ -27,7 +28,9 @@ async def advance(
     pipeline = Pipeline(runtime_of(context), tenant_id)
     try:
         await pipeline.advance(account_id, task_id, attempt)
-    except Exception:
+    except Exception as error:
+        if is_database_unavailable(error):
+            raise  # not the account's fault: RetryWhileDatabaseAway runs the step again
         log.exception("pipeline step failed for account %s", account_id)
         await pipeline.fail_unexpectedly(account_id, task_id)
 
@@ -55,8 +58,8 @@ async def recover_stalled(context: procrastinate.JobContext, timestamp: int) -> 
 
 def register(app: procrastinate.App, settings: Settings) -> None:
     """Add the pipeline's tasks to ``app``."""
-    app.task(name=ADVANCE, pass_context=True)(advance)
-    app.task(name=MFA_DEADLINE, pass_context=True)(mfa_deadline)
+    app.task(name=ADVANCE, pass_context=True, retry=RetryWhileDatabaseAway())(advance)
+    app.task(name=MFA_DEADLINE, pass_context=True, retry=RetryWhileDatabaseAway())(mfa_deadline)
     every = settings.stalled_check_seconds
     app.periodic(cron=f"* * * * * */{every}")(
         app.task(name=RECOVER_STALLED, pass_context=True)(recover_stalled)

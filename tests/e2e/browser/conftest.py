@@ -39,6 +39,7 @@ ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "widget"
 FAST = {
     "SAHOD_MFA_TIMEOUT_SECONDS": "60",
     "SAHOD_RETRY_BASE_SECONDS": "0.2",
+    "SAHOD_LINK_RETRY_WINDOW_SECONDS": "2",
     "SAHOD_WORKER_CONCURRENCY": "10",
 }
 GEORGE = ("gpalomero1234@smileapi.io", "123456")

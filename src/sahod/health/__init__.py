@@ -1,0 +1,1 @@
+"""Liveness (`/healthz`) and readiness (`/readyz`): what a load balancer and an operator ask."""
