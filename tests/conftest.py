@@ -78,6 +78,9 @@ def test_settings(database_url: str) -> Settings:
         run_worker=False,
         sealing_key=base64.b64encode(secrets.token_bytes(32)).decode(),
         public_url="http://testserver",
+        # A database URL makes this a production server, which mounts no sandbox portals
+        # unless asked: the in-process tests use them.
+        sandbox_portals=True,
     )
 
 

@@ -172,7 +172,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(widget_router)
     app.add_api_route("/healthz", bare, methods=["GET"], include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    if settings.sandbox_portals:
+    if settings.mounts_sandbox_portals():
         # Simulated member portals for sandbox tenants, sharing the runtime's clock so that
         # loan balances follow it. A production deployment turns them off.
         from sahod.sandbox.app import create_portals_app

@@ -1,4 +1,4 @@
-"""`sahod serve | worker | migrate | tenants create | sandbox-portals | demo`."""
+"""`sahod serve | worker | migrate | tenants create | keys rotate | sandbox-portals | demo`."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from types import FrameType
 
 from sahod.config import Settings, get_settings
 from sahod.db import describe_url, resolve_database_url, session_scope
+from sahod.keys.keyring import SealingKeyError
+from sahod.portal_routing.targets import PortalConfigurationError
 from sahod.tenants.schemas import IssuedKeys, TenantMode
 
 log = logging.getLogger("sahod")
@@ -142,6 +144,20 @@ async def _create_tenant(settings: Settings, name: str, mode: TenantMode) -> Iss
         return await create_tenant(s, name, mode, runtime.clock.now())
 
 
+async def _rotate_keys(settings: Settings, batch_size: int) -> None:
+    from sahod.keys.rotate import remaining_under_old_keys, rotate
+    from sahod.runtime import open_runtime
+
+    async with open_runtime(settings) as runtime:
+        report = await rotate(runtime.session_factory, runtime.sealer, batch_size=batch_size)
+        left = await remaining_under_old_keys(runtime.session_factory, runtime.sealer)
+    for name, count in report.resealed.items():
+        print(f"  {name}: {count} re-sealed")
+    print(f"re-sealed {report.total} values under key {report.current_key_id}; {left} left")
+    if left:
+        raise SystemExit("some values were written under an old key meanwhile: run it again")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sahod", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -175,6 +191,16 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("name")
     create.add_argument("--mode", choices=["sandbox", "production"], default="sandbox")
     create.add_argument("--json", action="store_true", help="print the keys as JSON")
+
+    # issue 12 (helper E): sealing-key rotation; the logic is in sahod.keys.rotate.
+    keys = commands.add_parser("keys", help="manage the sealing keys")
+    key_commands = keys.add_subparsers(dest="key_command", required=True)
+    rotate = key_commands.add_parser(
+        "rotate",
+        help="re-seal every stored secret under SAHOD_SEALING_KEY_ID (old keys stay "
+        "readable in SAHOD_SEALING_KEYS until this has finished)",
+    )
+    rotate.add_argument("--batch-size", type=int, default=500)
     return parser
 
 
@@ -193,7 +219,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         overrides["log_level"] = "WARNING"
     settings = get_settings().model_copy(update=overrides)
     _configure_logging(settings)
+    try:
+        _run(args, settings)
+    except (SealingKeyError, PortalConfigurationError) as error:
+        # Settings a server must not start with (issue 12): say why, without a traceback.
+        raise SystemExit(f"sahod: {error}") from None
 
+
+def _run(args: argparse.Namespace, settings: Settings) -> None:
     if args.command == "serve":
         asyncio.run(_serve(settings))
     elif args.command == "demo":
@@ -211,6 +244,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             f"sandbox portals at http://{args.host}:{args.port}/ (one-time code 1234)", flush=True
         )
         serve(args.host, args.port)
+    elif args.command == "keys":
+        asyncio.run(_rotate_keys(settings, args.batch_size))
     elif args.command == "tenants":
         keys = asyncio.run(_create_tenant(settings, args.name, TenantMode(args.mode.upper())))
         if args.json:

@@ -16,6 +16,14 @@ from pathlib import Path
 
 import httpx
 
+E2E_SEALING_KEY = "c2Fob2QtZTJlLXRlc3Qtc2VhbGluZy1rZXktMzJieXQ="
+"""A fixed test key: a server with a database URL refuses to start without one (issue 12),
+and the `serve`, `worker` and `tenants create` processes of one test must share it."""
+
+SERVER_TEST_ENV = {"SAHOD_SEALING_KEY": E2E_SEALING_KEY, "SAHOD_SANDBOX_PORTALS": "true"}
+"""What every end-to-end process gets unless a test says otherwise: the shared sealing key
+and the sandbox portals, which a server with a database URL no longer mounts by itself."""
+
 
 def _answers(base_url: str) -> bool:
     try:
@@ -73,6 +81,7 @@ def start_sahod(
     full_env.update(
         {"SAHOD_PORT": str(port), "SAHOD_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"}
     )
+    full_env.update(SERVER_TEST_ENV)
     full_env.update(env)
     process = subprocess.Popen(
         [sys.executable, "-m", "sahod.cli", *args],

@@ -54,6 +54,7 @@ from sahod.providers.catalog import PROVIDERS_BY_ID
 from sahod.tasks import lifecycle as tasks_lifecycle
 from sahod.tasks import repository as tasks_repository
 from sahod.tasks.schemas import TaskOutcome, TaskStatus, TaskType
+from sahod.tenants import repository as tenants_repository
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,8 @@ class Snapshot:
     code: str | None
     task_open: bool
     task_type: TaskType | None
+    tenant_mode: str
+    """SANDBOX or PRODUCTION: which portals the account's connector may reach."""
 
 
 class Pipeline:
@@ -108,7 +111,7 @@ class Pipeline:
         if snapshot is None:
             return
         account = snapshot.account
-        connector = self.services.connector(account.provider_id)
+        connector = self.services.connector(account.provider_id, snapshot.tenant_mode)
         try:
             session_: PortalSession | None
             if account.connection_status == ConnectionStatus.PENDING:
@@ -213,6 +216,9 @@ class Pipeline:
             ),
             task_open=task is not None and task.status == TaskStatus.STARTED,
             task_type=task.type if task is not None else None,
+            # An unknown tenant is treated as production: never the sandbox by accident.
+            tenant_mode=await tenants_repository.tenant_mode(session, self.tenant_id)
+            or "PRODUCTION",
         )
 
     async def _fetch(
@@ -221,7 +227,7 @@ class Pipeline:
         """The portal's records, and the session that read them; a session that expired is
         replaced by a fresh sign-in with the stored credentials and remembered device (no
         code is asked for then)."""
-        connector = self.services.connector(snapshot.account.provider_id)
+        connector = self.services.connector(snapshot.account.provider_id, snapshot.tenant_mode)
         if session is not None:
             try:
                 return await connector.fetch(session), session

@@ -34,3 +34,13 @@ async def first_tenant_named(session: AsyncSession, name: str) -> Tenant | None:
             select(Tenant).where(Tenant.name == name).order_by(Tenant.created_at).limit(1)
         )
     ).scalar_one_or_none()
+
+
+# --- issue 12 (helper E): tenant mode and settings for the pipeline and retention ------
+
+
+async def tenant_mode(session: AsyncSession, tenant_id: str) -> str | None:
+    """SANDBOX or PRODUCTION; None for an unknown tenant."""
+    return (
+        await session.execute(select(Tenant.mode).where(Tenant.id == tenant_id))
+    ).scalar_one_or_none()
