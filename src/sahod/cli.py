@@ -153,9 +153,14 @@ async def _rotate_keys(settings: Settings, batch_size: int) -> None:
         left = await remaining_under_old_keys(runtime.session_factory, runtime.sealer)
     for name, count in report.resealed.items():
         print(f"  {name}: {count} re-sealed")
+    for name, rows in report.unreadable.items():
+        print(f"  {name}: {len(rows)} open under no key of the ring, e.g. {rows[0]}")
     print(f"re-sealed {report.total} values under key {report.current_key_id}; {left} left")
     if left:
-        raise SystemExit("some values were written under an old key meanwhile: run it again")
+        raise SystemExit(
+            "some values are not under the current key yet (written by a process without "
+            "the new keyring, or sealed under a key missing from it): keep the old keys"
+        )
 
 
 def build_parser() -> argparse.ArgumentParser:

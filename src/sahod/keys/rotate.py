@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import InstrumentedAttribute
@@ -78,6 +79,9 @@ SEALED_COLUMNS: tuple[SealedColumn, ...] = (
 @dataclass
 class RotationReport:
     resealed: dict[str, int] = field(default_factory=dict)
+    unreadable: dict[str, list[str]] = field(default_factory=dict)
+    """Rows whose value opens under no key of the ring: left as they are, and named, so
+    that the operator can bring the missing key back before dropping any."""
     current_key_id: str = ""
 
     @property
@@ -86,7 +90,12 @@ class RotationReport:
 
 
 async def _reseal_batch(
-    session: AsyncSession, sealer: Sealer, sealed: SealedColumn, after: str, batch_size: int
+    session: AsyncSession,
+    sealer: Sealer,
+    sealed: SealedColumn,
+    after: str,
+    batch_size: int,
+    unreadable: list[str],
 ) -> tuple[str | None, int]:
     """Re-seal one batch of rows after key ``after``; the last key seen and the count."""
     rows = (
@@ -107,7 +116,12 @@ async def _reseal_batch(
         if sealer.is_current(value):
             continue
         context = sealed.context(row_id)
-        fresh = sealer.seal(sealer.open(value, context), context)
+        try:
+            plain = sealer.open(value, context)
+        except (ValueError, InvalidTag):
+            unreadable.append(row_id)
+            continue
+        fresh = sealer.seal(plain, context)
         await session.execute(
             sealed.model.__table__.update()
             .where(sealed.key == row_id)
@@ -129,9 +143,12 @@ async def rotate(
     for sealed in SEALED_COLUMNS:
         after = ""
         count = 0
+        unreadable: list[str] = []
         while True:
             async with session_scope(session_factory) as session:
-                last, changed = await _reseal_batch(session, sealer, sealed, after, batch_size)
+                last, changed = await _reseal_batch(
+                    session, sealer, sealed, after, batch_size, unreadable
+                )
             if last is None:
                 break
             after = last
@@ -139,6 +156,14 @@ async def rotate(
             if progress is not None:
                 await progress(sealed.name, count)
         report.resealed[sealed.name] = count
+        if unreadable:
+            report.unreadable[sealed.name] = unreadable
+            log.error(
+                "%d %s open under no key of the ring (first: %s); they were left as they are",
+                len(unreadable),
+                sealed.name,
+                unreadable[0],
+            )
         log.info("re-sealed %d %s under key %s", count, sealed.name, sealer.current_key_id)
     return report
 
