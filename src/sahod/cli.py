@@ -136,12 +136,14 @@ def _migrate(settings: Settings) -> None:
     print(f"migrated {describe_url(url)}")
 
 
-async def _create_tenant(settings: Settings, name: str, mode: TenantMode) -> IssuedKeys:
+async def _create_tenant(
+    settings: Settings, name: str, mode: TenantMode, *, cds_enabled: bool = True
+) -> IssuedKeys:
     from sahod.runtime import open_runtime
     from sahod.tenants.service import create_tenant
 
     async with open_runtime(settings) as runtime, session_scope(runtime.session_factory) as s:
-        return await create_tenant(s, name, mode, runtime.clock.now())
+        return await create_tenant(s, name, mode, runtime.clock.now(), cds_enabled=cds_enabled)
 
 
 async def _rotate_keys(settings: Settings, batch_size: int) -> None:
@@ -196,6 +198,12 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("name")
     create.add_argument("--mode", choices=["sandbox", "production"], default="sandbox")
     create.add_argument("--json", action="store_true", help="print the keys as JSON")
+    create.add_argument(
+        "--no-cds",
+        action="store_true",
+        help="without Continuous Data Sync: no monthly syncs, and each account's data is "
+        "revoked SAHOD_DATA_RETENTION_DAYS (60) after it connected",
+    )
 
     # issue 12 (helper E): sealing-key rotation; the logic is in sahod.keys.rotate.
     keys = commands.add_parser("keys", help="manage the sealing keys")
@@ -252,7 +260,11 @@ def _run(args: argparse.Namespace, settings: Settings) -> None:
     elif args.command == "keys":
         asyncio.run(_rotate_keys(settings, args.batch_size))
     elif args.command == "tenants":
-        keys = asyncio.run(_create_tenant(settings, args.name, TenantMode(args.mode.upper())))
+        keys = asyncio.run(
+            _create_tenant(
+                settings, args.name, TenantMode(args.mode.upper()), cds_enabled=not args.no_cds
+            )
+        )
         if args.json:
             print(json.dumps(keys.as_json()))
         else:

@@ -82,9 +82,6 @@ class Settings(BaseSettings):
         description="An account's data is kept this long after it connected, unless its "
         "tenant has Continuous Data Sync; then it is revoked.",
     )
-    retention_check_seconds: int = Field(
-        default=3600, description="How often the retention sweep runs (at most hourly)."
-    )
     # --- end issue 12 (helper E) -----------------------------------------------------
 
     mfa_timeout_seconds: int = Field(

@@ -28,6 +28,7 @@ from sahod.kit.clock import Clock, SystemClock
 from sahod.kit.services import Services
 from sahod.portal_routing.targets import check_portal_urls, connector_for
 from sahod.providers.base import Connector
+from sahod.retention import tasks as retention_tasks
 from sahod.sync import tasks as sync_tasks
 from sahod.webhooks import tasks as webhooks_tasks
 
@@ -38,6 +39,7 @@ TASK_REGISTRATIONS: tuple[Callable[[procrastinate.App, Settings], None], ...] = 
     sync_tasks.register,
     cds_tasks.register,
     webhooks_tasks.register,
+    retention_tasks.register,
 )
 """Each adds its domain's tasks to the job app, under names its domain defines."""
 
