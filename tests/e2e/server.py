@@ -21,8 +21,9 @@ E2E_SEALING_KEY = "c2Fob2QtZTJlLXRlc3Qtc2VhbGluZy1rZXktMzJieXQ="
 and the `serve`, `worker` and `tenants create` processes of one test must share it."""
 
 SERVER_TEST_ENV = {"SAHOD_SEALING_KEY": E2E_SEALING_KEY, "SAHOD_SANDBOX_PORTALS": "true"}
-"""What every end-to-end process gets unless a test says otherwise: the shared sealing key
-and the sandbox portals, which a server with a database URL no longer mounts by itself."""
+"""What every end-to-end process with a database URL gets unless a test says otherwise:
+the shared sealing key, and the sandbox portals, which such a server no longer mounts by
+itself."""
 
 
 def _answers(base_url: str) -> bool:
@@ -81,7 +82,9 @@ def start_sahod(
     full_env.update(
         {"SAHOD_PORT": str(port), "SAHOD_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"}
     )
-    full_env.update(SERVER_TEST_ENV)
+    if "SAHOD_DATABASE_URL" in env:
+        # The embedded default keeps its own key file, which its tests look at.
+        full_env.update(SERVER_TEST_ENV)
     full_env.update(env)
     process = subprocess.Popen(
         [sys.executable, "-m", "sahod.cli", *args],
