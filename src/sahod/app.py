@@ -182,7 +182,7 @@ def create_app(
     app.include_router(widget_router)
     app.include_router(health_router)
     app.include_router(provider_logos_router)
-    if settings.sandbox_portals:
+    if settings.mounts_sandbox_portals():
         # Simulated member portals for sandbox tenants, sharing the runtime's clock so that
         # loan balances follow it. A production deployment turns them off.
         from sahod.providers.sandbox import create_portals_app

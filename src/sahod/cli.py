@@ -1,4 +1,4 @@
-"""`sahod serve | worker | migrate | tenants create | sandbox-portals | demo`."""
+"""`sahod serve | worker | migrate | tenants create | keys rotate | sandbox-portals | demo`."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from sahod.config import Settings, get_settings
 from sahod.db import describe_url, resolve_database_url, session_scope
+from sahod.keys.keyring import SealingKeyError
+from sahod.portal_routing.targets import PortalConfigurationError
 from sahod.tenants.schemas import IssuedKeys, TenantMode
 
 if TYPE_CHECKING:
@@ -156,11 +158,17 @@ def _serve(settings: Settings) -> None:
                 settings.webhook_sandbox_allowed_networks
             ),
         }
+        if embedded is not None:
+            shared["SAHOD_EMBEDDED_DATABASE"] = "true"
         if settings.run_worker:
             worker = ChildProcess.sahod("job worker", ["worker"], child_environment(shared))
             worker.start()
         api_settings = settings.model_copy(
-            update={"database_url": database_url, "run_worker": False}
+            update={
+                "database_url": database_url,
+                "run_worker": False,
+                "embedded_database": embedded is not None,
+            }
         )
         print(_banner(settings, keys, describe_url(database_url)), flush=True)
         if settings.api_workers > 1:
@@ -260,12 +268,33 @@ def _migrate(settings: Settings) -> None:
     print(f"migrated {describe_url(url)}")
 
 
-async def _create_tenant(settings: Settings, name: str, mode: TenantMode) -> IssuedKeys:
+async def _create_tenant(
+    settings: Settings, name: str, mode: TenantMode, *, cds_enabled: bool = True
+) -> IssuedKeys:
     from sahod.runtime import open_runtime
     from sahod.tenants.service import create_tenant
 
     async with open_runtime(settings) as runtime, session_scope(runtime.session_factory) as s:
-        return await create_tenant(s, name, mode, runtime.clock.now())
+        return await create_tenant(s, name, mode, runtime.clock.now(), cds_enabled=cds_enabled)
+
+
+async def _rotate_keys(settings: Settings, batch_size: int) -> None:
+    from sahod.keys.rotate import remaining_under_old_keys, rotate
+    from sahod.runtime import open_runtime
+
+    async with open_runtime(settings) as runtime:
+        report = await rotate(runtime.session_factory, runtime.sealer, batch_size=batch_size)
+        left = await remaining_under_old_keys(runtime.session_factory, runtime.sealer)
+    for name, count in report.resealed.items():
+        print(f"  {name}: {count} re-sealed")
+    for name, rows in report.unreadable.items():
+        print(f"  {name}: {len(rows)} open under no key of the ring, e.g. {rows[0]}")
+    print(f"re-sealed {report.total} values under key {report.current_key_id}; {left} left")
+    if left:
+        raise SystemExit(
+            "some values are not under the current key yet (written by a process without "
+            "the new keyring, or sealed under a key missing from it): keep the old keys"
+        )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -304,6 +333,22 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("name")
     create.add_argument("--mode", choices=["sandbox", "production"], default="sandbox")
     create.add_argument("--json", action="store_true", help="print the keys as JSON")
+    create.add_argument(
+        "--no-cds",
+        action="store_true",
+        help="without Continuous Data Sync: no monthly syncs, and each account's data is "
+        "revoked SAHOD_DATA_RETENTION_DAYS (60) after it connected",
+    )
+
+    # Sealing-key rotation; the logic is in sahod.keys.rotate.
+    keys = commands.add_parser("keys", help="manage the sealing keys")
+    key_commands = keys.add_subparsers(dest="key_command", required=True)
+    rotate = key_commands.add_parser(
+        "rotate",
+        help="re-seal every stored secret under SAHOD_SEALING_KEY_ID (old keys stay "
+        "readable in SAHOD_SEALING_KEYS until this has finished)",
+    )
+    rotate.add_argument("--batch-size", type=int, default=500)
     return parser
 
 
@@ -338,7 +383,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     _configure_logging(settings)
     if loopback_note is not None:
         print(loopback_note, flush=True)
+    try:
+        _run(args, settings)
+    except (SealingKeyError, PortalConfigurationError) as error:
+        # Settings a server must not start with (issue 12): say why, without a traceback.
+        raise SystemExit(f"sahod: {error}") from None
 
+
+def _run(args: argparse.Namespace, settings: Settings) -> None:
     if args.command == "serve":
         _serve(settings)
     elif args.command == "demo":
@@ -356,8 +408,14 @@ def main(argv: Sequence[str] | None = None) -> None:
             f"sandbox portals at http://{args.host}:{args.port}/ (one-time code 1234)", flush=True
         )
         serve(args.host, args.port)
+    elif args.command == "keys":
+        asyncio.run(_rotate_keys(settings, args.batch_size))
     elif args.command == "tenants":
-        keys = asyncio.run(_create_tenant(settings, args.name, TenantMode(args.mode.upper())))
+        keys = asyncio.run(
+            _create_tenant(
+                settings, args.name, TenantMode(args.mode.upper()), cds_enabled=not args.no_cds
+            )
+        )
         if args.json:
             print(json.dumps(keys.as_json()))
         else:

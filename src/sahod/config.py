@@ -37,14 +37,59 @@ class Settings(BaseSettings):
         description="Base64 AES-256 key for sealing credentials and secrets; "
         "unset means a key file with mode 0600 in the data dir.",
     )
-    sandbox_portals: bool = Field(
-        default=True, description="Mount the sandbox portals at /sandbox/portals/<provider>."
+    sandbox_portals: bool | None = Field(
+        default=None,
+        description="Mount the sandbox portals at /sandbox/portals/<provider>; unset means "
+        "yes, except on a production server (see `production`).",
     )
     portal_base_url: str | None = Field(
         default=None,
         description="Where connectors find the member portals; defaults to this server's "
         "own sandbox portals, PUBLIC_URL/sandbox/portals.",
     )
+    # --- production safety: sandbox and production apart, keys, retention ---------------
+    embedded_database: bool = Field(
+        default=False,
+        description="Set by `sahod serve` for the processes it starts: DATABASE_URL is then "
+        "the embedded PostgreSQL of DATA_DIR, and the embedded defaults hold (the key file in "
+        "the data dir, the sandbox portals, not a production server).",
+    )
+    production: bool | None = Field(
+        default=None,
+        description="Run as a production server: unset means yes when DATABASE_URL is set. "
+        "A production server mounts no sandbox portals unless SANDBOX_PORTALS=true and "
+        "needs its sealing key from outside the data directory.",
+    )
+    portal_urls: dict[str, str] = Field(
+        default={},
+        description="Production tenants' member portals: a JSON map of provider id to base "
+        "URL. A provider missing here cannot be linked by a production tenant.",
+    )
+    sealing_key_file: Path | None = Field(
+        default=None,
+        description="A file holding the base64 sealing key; in server mode it must lie "
+        "outside the data directory.",
+    )
+    sealing_keys: dict[str, str] = Field(
+        default={},
+        description="A keyring for rotation: JSON map of key id to base64 AES-256 key. "
+        "Old keys stay here, readable, until `sahod keys rotate` has finished.",
+    )
+    sealing_key_id: str | None = Field(
+        default=None, description="The keyring's current key: new values are sealed with it."
+    )
+    error_credentials_retention_hours: float = Field(
+        default=24.0,
+        description="Credentials of an account that ended in ERROR are deleted this long "
+        "after it did.",
+    )
+    data_retention_days: int = Field(
+        default=60,
+        description="An account's data is kept this long after it connected, unless its "
+        "tenant has Continuous Data Sync; then it is revoked.",
+    )
+    # --- end of production safety ----------------------------------------------------
+
     mfa_timeout_seconds: int = Field(
         default=300, description="How long a one-time code is awaited before MFA_TIMEOUT."
     )
@@ -190,6 +235,21 @@ class Settings(BaseSettings):
 
     def resolved_portal_base_url(self) -> str:
         return (self.portal_base_url or f"{self.resolved_public_url()}/sandbox/portals").rstrip("/")
+
+    def uses_embedded_database(self) -> bool:
+        """The embedded default: no database configured, or (in the processes `sahod serve`
+        starts) the embedded PostgreSQL of this data dir, passed on as DATABASE_URL."""
+        return self.database_url is None or self.embedded_database
+
+    def is_production_server(self) -> bool:
+        if self.production is not None:
+            return self.production
+        return not self.uses_embedded_database()
+
+    def mounts_sandbox_portals(self) -> bool:
+        if self.sandbox_portals is not None:
+            return self.sandbox_portals
+        return not self.is_production_server()
 
 
 @lru_cache(maxsize=1)

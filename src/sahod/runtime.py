@@ -23,11 +23,12 @@ from sahod.db import (
     libpq_url,
     resolve_database_url,
 )
+from sahod.keys.keyring import load_sealer
 from sahod.kit.clock import Clock, SystemClock
-from sahod.kit.crypto import Sealer, decode_key, load_or_create_key_file
 from sahod.kit.services import Services
+from sahod.portal_routing.targets import check_portal_urls, connector_for
 from sahod.providers.base import Connector
-from sahod.providers.registry import create_connector
+from sahod.retention import tasks as retention_tasks
 from sahod.sync import tasks as sync_tasks
 from sahod.webhooks import tasks as webhooks_tasks
 
@@ -38,6 +39,7 @@ TASK_REGISTRATIONS: tuple[Callable[[procrastinate.App, Settings], None], ...] = 
     sync_tasks.register,
     cds_tasks.register,
     webhooks_tasks.register,
+    retention_tasks.register,
 )
 """Each adds its domain's tasks to the job app, under names its domain defines."""
 
@@ -78,18 +80,9 @@ def worker_options(runtime: Runtime, concurrency: int) -> dict[str, Any]:
     }
 
 
-def new_connector(provider_id: str, settings: Settings) -> Connector:
-    return create_connector(
-        provider_id,
-        base_url=settings.resolved_portal_base_url(),
-        timeout=settings.connector_timeout_seconds,
-    )
-
-
-def load_sealer(settings: Settings) -> Sealer:
-    if settings.sealing_key:
-        return Sealer(decode_key(settings.sealing_key))
-    return Sealer(load_or_create_key_file(settings.data_dir / "sealing.key"))
+def new_connector(provider_id: str, settings: Settings, mode: str) -> Connector:
+    # The tenant's mode picks the portal (issue 12): see sahod.portal_routing.
+    return connector_for(provider_id, settings, mode)
 
 
 @asynccontextmanager
@@ -100,6 +93,9 @@ async def open_runtime(
     database_url: str | None = None,
     run_migrations: bool = True,
 ) -> AsyncIterator[Runtime]:
+    # Issue 12: refuse bad key and portal settings before touching the database.
+    sealer = load_sealer(settings)
+    check_portal_urls(settings)
     embedded: EmbeddedServer | None = None
     if database_url is None:
         url, embedded = await asyncio.to_thread(resolve_database_url, settings)
@@ -119,7 +115,7 @@ async def open_runtime(
         engine=engine,
         session_factory=create_session_factory(engine),
         clock=clock or SystemClock(),
-        sealer=load_sealer(settings),
+        sealer=sealer,
         jobs=jobs,
         connector_factory=new_connector,
         embedded=embedded,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.server import SahodProcess, start_sahod
+from tests.e2e.server import SERVER_TEST_ENV, SahodProcess, start_sahod
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class LiveServer:
 def create_tenant_with_cli(database_url: str, data_dir: Path, name: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SAHOD_")}
     env.update({"SAHOD_DATABASE_URL": database_url, "SAHOD_DATA_DIR": str(data_dir)})
+    env.update(SERVER_TEST_ENV)
     done = subprocess.run(
         [sys.executable, "-m", "sahod.cli", "tenants", "create", name, "--json"],
         env=env,

@@ -16,6 +16,15 @@ from pathlib import Path
 
 import httpx
 
+E2E_SEALING_KEY = "c2Fob2QtZTJlLXRlc3Qtc2VhbGluZy1rZXktMzJieXQ="
+"""A fixed test key: a server with a database URL refuses to start without one (issue 12),
+and the `serve`, `worker` and `tenants create` processes of one test must share it."""
+
+SERVER_TEST_ENV = {"SAHOD_SEALING_KEY": E2E_SEALING_KEY, "SAHOD_SANDBOX_PORTALS": "true"}
+"""What every end-to-end process with a database URL gets unless a test says otherwise:
+the shared sealing key, and the sandbox portals, which such a server no longer mounts by
+itself."""
+
 
 def _answers(base_url: str) -> bool:
     try:
@@ -83,6 +92,9 @@ def start_sahod(
             "SAHOD_LINK_ACCOUNTS_PER_USER_DAY": "0",
         }
     )
+    if "SAHOD_DATABASE_URL" in env:
+        # The embedded default keeps its own key file, which its tests look at.
+        full_env.update(SERVER_TEST_ENV)
     full_env.update(env)
     process = subprocess.Popen(
         [sys.executable, "-m", "sahod.cli", *args],

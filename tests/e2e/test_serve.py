@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.server import start_sahod
+from tests.e2e.server import SERVER_TEST_ENV, start_sahod
 
 
 @pytest.mark.xdist_group("embedded-serve")
@@ -52,6 +52,7 @@ def test_tenants_create_prints_the_keys_once_as_json(tmp_path: Path, database_ur
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("SAHOD_")}
     env.update({"SAHOD_DATABASE_URL": database_url, "SAHOD_DATA_DIR": str(tmp_path)})
+    env.update(SERVER_TEST_ENV)
     done = subprocess.run(
         [
             sys.executable,

@@ -69,10 +69,10 @@ class FakeConnector:
 
 
 def with_fake_portal(runtime: Runtime, portal: FakePortal) -> Runtime:
-    def factory(provider_id: str, settings: Settings) -> FakeConnector:
+    def factory(provider_id: str, settings: Settings, mode: str) -> FakeConnector:
         return FakeConnector(provider_id, portal)
 
-    return replace(runtime, connector_factory=factory, connectors={})  # type: ignore[arg-type]
+    return replace(runtime, connector_factory=factory, connectors={})
 
 
 async def run_jobs(session: AsyncSession, runtime: Runtime) -> list[str]:

@@ -7,11 +7,14 @@ import hashlib
 import hmac
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-_SEAL_VERSION = b"\x01"
+_LEGACY_VERSION = b"\x01"
+_SEAL_VERSION = b"\x02"
 _NONCE_BYTES = 12
 
 
@@ -33,26 +36,89 @@ def new_secret(prefix: str) -> str:
 
 
 class Sealer:
-    """AES-256-GCM sealing; each sealed value carries its own random nonce.
+    """AES-256-GCM sealing under a keyring; each sealed value carries its own random nonce
+    and names the key that sealed it, so keys can be rotated.
 
     ``context`` is bound as associated data, so a value sealed for one account cannot be
     moved to another row and still open.
+
+    A sealed value is ``0x02, len(key id), key id, nonce, ciphertext``. Values from before
+    key ids (``0x01, nonce, ciphertext``) open under the ``legacy`` key, or, with none,
+    under any key of the ring (GCM's tag tells the right one).
     """
 
-    def __init__(self, key: bytes) -> None:
-        if len(key) != 32:
-            raise ValueError("the sealing key must be 32 bytes (AES-256)")
-        self._aead = AESGCM(key)
+    def __init__(
+        self,
+        key: bytes | None = None,
+        *,
+        keys: Mapping[str, bytes] | None = None,
+        current: str | None = None,
+        legacy: bytes | None = None,
+    ) -> None:
+        ring = dict(keys or {})
+        if key is not None:
+            ring.setdefault(key_id_for(key), key)
+            current = current or key_id_for(key)
+            legacy = legacy or key
+        if not ring or current is None or current not in ring:
+            raise ValueError("the sealing keyring needs a current key that it holds")
+        for key_id, value in ring.items():
+            if len(value) != 32:
+                raise ValueError(f"sealing key {key_id!r} must be 32 bytes (AES-256)")
+            if not key_id or len(key_id.encode()) > 64 or not key_id.isascii():
+                raise ValueError(f"sealing key id {key_id!r} must be 1-64 ASCII characters")
+        self._aeads = {key_id: AESGCM(value) for key_id, value in ring.items()}
+        self._legacy = AESGCM(legacy) if legacy is not None else None
+        self.current_key_id = current
+
+    @property
+    def key_ids(self) -> list[str]:
+        return list(self._aeads)
 
     def seal(self, plaintext: bytes, context: str) -> bytes:
         nonce = os.urandom(_NONCE_BYTES)
-        return _SEAL_VERSION + nonce + self._aead.encrypt(nonce, plaintext, context.encode())
+        key_id = self.current_key_id.encode()
+        sealed = self._aeads[self.current_key_id].encrypt(nonce, plaintext, context.encode())
+        return _SEAL_VERSION + bytes([len(key_id)]) + key_id + nonce + sealed
 
     def open(self, sealed: bytes, context: str) -> bytes:
-        if sealed[:1] != _SEAL_VERSION:
+        version = sealed[:1]
+        if version == _LEGACY_VERSION:
+            nonce = sealed[1 : 1 + _NONCE_BYTES]
+            body = sealed[1 + _NONCE_BYTES :]
+            candidates: list[AESGCM] = (
+                [self._legacy] if self._legacy is not None else list(self._aeads.values())
+            )
+            for candidate in candidates:
+                try:
+                    return candidate.decrypt(nonce, body, context.encode())
+                except InvalidTag:
+                    continue
+            raise InvalidTag()
+        if version != _SEAL_VERSION:
             raise ValueError("unknown sealed-value version")
-        nonce = sealed[1 : 1 + _NONCE_BYTES]
-        return self._aead.decrypt(nonce, sealed[1 + _NONCE_BYTES :], context.encode())
+        key_id = sealed_key_id(sealed)
+        aead = self._aeads.get(key_id or "")
+        if aead is None:
+            raise ValueError(f"sealed under key {key_id!r}, which is not in the keyring")
+        start = 2 + sealed[1]
+        nonce = sealed[start : start + _NONCE_BYTES]
+        return aead.decrypt(nonce, sealed[start + _NONCE_BYTES :], context.encode())
+
+    def is_current(self, sealed: bytes) -> bool:
+        return sealed_key_id(sealed) == self.current_key_id
+
+
+def sealed_key_id(sealed: bytes) -> str | None:
+    """The id of the key a value was sealed under; None for a value from before key ids."""
+    if sealed[:1] != _SEAL_VERSION or len(sealed) < 2:
+        return None
+    return sealed[2 : 2 + sealed[1]].decode("ascii", errors="replace")
+
+
+def key_id_for(key: bytes) -> str:
+    """A single key's id: its fingerprint, so the same key always has the same id."""
+    return "k" + hashlib.sha256(b"sahod-sealing-key:" + key).hexdigest()[:12]
 
 
 def load_or_create_key_file(path: Path) -> bytes:

@@ -28,17 +28,21 @@ class Services(Generic[ConnectorT]):
     clock: Clock
     sealer: Sealer
     jobs: procrastinate.App
-    connector_factory: Callable[[str, Settings], ConnectorT]
-    """Makes a provider's connector for these settings; ``connector`` keeps one each."""
+    connector_factory: Callable[[str, Settings, str], ConnectorT]
+    """Makes a provider's connector for these settings and a tenant mode (SANDBOX or
+    PRODUCTION: the mode picks the portal); ``connector`` keeps one each."""
     connectors: dict[str, ConnectorT] = field(default_factory=dict)
-    """One connector per provider, shared by this process's jobs (its HTTP pools)."""
+    """One connector per provider and mode, shared by this process's jobs (its HTTP pools)."""
     extras: dict[str, Any] = field(default_factory=dict)
     """Clients a domain keeps for the process (the webhook sender's), closed with it."""
 
-    def connector(self, provider_id: str) -> ConnectorT:
-        if provider_id not in self.connectors:
-            self.connectors[provider_id] = self.connector_factory(provider_id, self.settings)
-        return self.connectors[provider_id]
+    def connector(self, provider_id: str, mode: str) -> ConnectorT:
+        """The connector for accounts of ``mode`` tenants: no default, so that no caller
+        can send a production account to the sandbox portals by forgetting the mode."""
+        key = f"{mode}:{provider_id}"
+        if key not in self.connectors:
+            self.connectors[key] = self.connector_factory(provider_id, self.settings, mode)
+        return self.connectors[key]
 
 
 def runtime_of(context: procrastinate.JobContext) -> Services[Any]:

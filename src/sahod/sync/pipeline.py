@@ -56,6 +56,7 @@ from sahod.sync.retry_policy import retry_wait
 from sahod.tasks import lifecycle as tasks_lifecycle
 from sahod.tasks import repository as tasks_repository
 from sahod.tasks.schemas import TaskOutcome, TaskStatus, TaskType
+from sahod.tenants import repository as tenants_repository
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,10 @@ class Snapshot:
     code: str | None
     task_open: bool
     task_type: TaskType | None
+    tenant_mode: str
+    """SANDBOX or PRODUCTION: which portals the account's connector may reach."""
+    tenant_cds: bool
+    """Whether the tenant has Continuous Data Sync: without it, no monthly syncs."""
 
 
 class Pipeline:
@@ -110,7 +115,7 @@ class Pipeline:
         if snapshot is None:
             return
         account = snapshot.account
-        connector = self.services.connector(account.provider_id)
+        connector = self.services.connector(account.provider_id, snapshot.tenant_mode)
         try:
             session_: PortalSession | None
             if account.connection_status == ConnectionStatus.PENDING:
@@ -124,7 +129,9 @@ class Pipeline:
                     return
                 session_ = outcome
                 async with self._transaction() as session:
-                    if not await self._connected(session, account_id, session_):
+                    if not await self._connected(
+                        session, account_id, session_, tenant_cds=snapshot.tenant_cds
+                    ):
                         return
             elif account.connection_status == ConnectionStatus.AWAITING_MFA:
                 if snapshot.code is None:
@@ -139,7 +146,9 @@ class Pipeline:
                         await self._wrong_code(session, account_id, task_id)
                     return
                 async with self._transaction() as session:
-                    if not await self._connected(session, account_id, session_):
+                    if not await self._connected(
+                        session, account_id, session_, tenant_cds=snapshot.tenant_cds
+                    ):
                         return
             elif snapshot.task_open:  # CONNECTED, its task not finished yet
                 saved = snapshot.state.get("session")
@@ -214,6 +223,7 @@ class Pipeline:
             return None
         task = await tasks_repository.get_task_by_id(session, self.tenant_id, task_id)
         stored = await accounts_repository.get_credentials(session, self.tenant_id, account_id)
+        tenant = await tenants_repository.tenant_settings(session, self.tenant_id)
         return Snapshot(
             account=account,
             credentials=(
@@ -227,6 +237,9 @@ class Pipeline:
             ),
             task_open=task is not None and task.status == TaskStatus.STARTED,
             task_type=task.type if task is not None else None,
+            # An unknown tenant is treated as production: never the sandbox by accident.
+            tenant_mode=tenant[0] if tenant else "PRODUCTION",
+            tenant_cds=tenant[1] if tenant else False,
         )
 
     async def _fetch(
@@ -235,7 +248,7 @@ class Pipeline:
         """The portal's records, and the session that read them; a session that expired is
         replaced by a fresh sign-in with the stored credentials and remembered device (no
         code is asked for then)."""
-        connector = self.services.connector(snapshot.account.provider_id)
+        connector = self.services.connector(snapshot.account.provider_id, snapshot.tenant_mode)
         if session is not None:
             try:
                 return await connector.fetch(session), session
@@ -342,7 +355,12 @@ class Pipeline:
             )
 
     async def _connected(
-        self, session: AsyncSession, account_id: str, portal_session: PortalSession
+        self,
+        session: AsyncSession,
+        account_id: str,
+        portal_session: PortalSession,
+        *,
+        tenant_cds: bool,
     ) -> bool:
         now = self.now()
         account = await self._locked(session, account_id, lifecycle.CONNECT)
@@ -351,7 +369,8 @@ class Pipeline:
         lifecycle.connect(
             account,
             now,
-            monitor_supported=PROVIDERS_BY_ID[account.provider_id].monitor_supported,
+            # Monthly syncs need both the provider's support and the tenant's CDS.
+            monitor_supported=tenant_cds and PROVIDERS_BY_ID[account.provider_id].monitor_supported,
             portal_state=seal_state(
                 self.sealer,
                 account_id,

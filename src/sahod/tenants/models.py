@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, String, func
+from sqlalchemy import Boolean, DateTime, ForeignKey, String, func, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sahod.db import Base
@@ -14,6 +14,10 @@ class Tenant(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     mode: Mapped[str] = mapped_column(String(16))  # SANDBOX | PRODUCTION
+    # Continuous Data Sync ("CDS must be enabled for your business"): without it accounts
+    # get UNSUPPORTED monitors, no monthly syncs, and their data only for the retention
+    # window after connection (sahod.retention).
+    cds_enabled: Mapped[bool] = mapped_column(Boolean, server_default=true(), default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

@@ -34,3 +34,15 @@ async def first_tenant_named(session: AsyncSession, name: str) -> Tenant | None:
             select(Tenant).where(Tenant.name == name).order_by(Tenant.created_at).limit(1)
         )
     ).scalar_one_or_none()
+
+
+# --- tenant mode and settings, for the pipeline and retention -------------------------
+
+
+async def tenant_settings(session: AsyncSession, tenant_id: str) -> tuple[str, bool] | None:
+    """The tenant's mode (SANDBOX or PRODUCTION) and whether it has Continuous Data Sync;
+    None for an unknown tenant."""
+    row = (
+        await session.execute(select(Tenant.mode, Tenant.cds_enabled).where(Tenant.id == tenant_id))
+    ).first()
+    return None if row is None else (row[0], row[1])

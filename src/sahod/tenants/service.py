@@ -24,7 +24,7 @@ def tenant_slug(name: str) -> str:
 
 
 async def create_tenant(
-    session: AsyncSession, name: str, mode: TenantMode, now: datetime
+    session: AsyncSession, name: str, mode: TenantMode, now: datetime, *, cds_enabled: bool = True
 ) -> IssuedKeys:
     name = name.strip()
     if not name or len(name) > 200:
@@ -37,7 +37,7 @@ async def create_tenant(
     api_secret = new_secret("ss")
     await repository.add_tenant(
         session,
-        Tenant(id=tenant_id, name=name, mode=mode.value, created_at=now),
+        Tenant(id=tenant_id, name=name, mode=mode.value, created_at=now, cds_enabled=cds_enabled),
         ApiKey(
             key=api_key, tenant_id=tenant_id, secret_hash=hash_secret(api_secret), created_at=now
         ),

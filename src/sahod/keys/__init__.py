@@ -1,0 +1,1 @@
+"""Sealing keys: where a server may take them from, and their rotation."""

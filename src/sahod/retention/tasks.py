@@ -1,0 +1,56 @@
+"""The retention sweep: hourly, once across all workers."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+import procrastinate
+
+from sahod.config import Settings
+from sahod.db import session_scope
+from sahod.kit.services import Services, runtime_of
+from sahod.retention import service
+
+log = logging.getLogger(__name__)
+
+SWEEP = "retention.sweep"
+"""Hourly: delete failed accounts' credentials, revoke accounts past the retention window."""
+
+
+async def sweep_now(services: Services[Any]) -> tuple[int, int]:
+    """One sweep; (credentials deleted, accounts revoked). Each batch commits on its own."""
+    settings = services.settings
+    now = services.clock.now()
+    async with session_scope(services.session_factory) as session:
+        forgotten = await service.forget_failed_credentials(
+            session, now, timedelta(hours=settings.error_credentials_retention_hours)
+        )
+    revoked = 0
+    while True:
+        async with session_scope(services.session_factory) as session:
+            done = await service.revoke_expired_batch(
+                session, now, timedelta(days=settings.data_retention_days)
+            )
+        revoked += done
+        if done < service.EXPIRE_BATCH:
+            break
+    if forgotten or revoked:
+        log.info(
+            "retention: deleted the credentials of %d failed accounts, revoked %d accounts "
+            "past the retention window",
+            forgotten,
+            revoked,
+        )
+    return forgotten, revoked
+
+
+async def sweep(context: procrastinate.JobContext, timestamp: int) -> None:
+    await sweep_now(runtime_of(context))
+
+
+def register(app: procrastinate.App, settings: Settings) -> None:
+    app.periodic(cron="17 * * * *")(
+        app.task(name=SWEEP, pass_context=True, queueing_lock=SWEEP)(sweep)
+    )
