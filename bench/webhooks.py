@@ -65,7 +65,7 @@ from sahod.events.service import emit
 from sahod.runtime import Runtime, open_runtime
 from sahod.tenants.schemas import TenantContext, TenantMode
 from sahod.tenants.service import create_tenant
-from sahod.webhooks import service as webhooks
+from sahod.webhooks import subscriptions as webhooks
 from sahod.webhooks.schemas import EventType, WebhookCreate
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/sahod_bench_webhooks"

@@ -1,3 +1,11 @@
+"""Every query of webhooks, deliveries and attempts.
+
+Each tenant-facing query starts from one of the tenant-scoped base statements below
+(``_webhooks``, ``_deliveries``, ``_attempts``, ``_update``, ``_delete``), so a query
+without its tenant filter cannot be written by accident. The worker's queries that span
+tenants say so in their names and docstrings.
+"""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -5,7 +13,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Table, bindparam, case, delete, func, insert, select, update
+from sqlalchemy import (
+    Delete,
+    Row,
+    Select,
+    Table,
+    Update,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sahod.kit.pagination import PageRequest, keyset
@@ -22,6 +43,31 @@ class Subscriber:
     include_payload: bool
 
 
+_Scoped = type[Webhook] | type[WebhookDelivery] | type[WebhookAttempt]
+
+
+def _webhooks(tenant_id: str) -> Select[Webhook]:
+    """The tenant's webhooks; ``.with_only_columns`` narrows it to some columns."""
+    return select(Webhook).where(Webhook.tenant_id == tenant_id)
+
+
+def _deliveries(tenant_id: str) -> Select[WebhookDelivery]:
+    """The tenant's deliveries; ``.with_only_columns`` narrows it to some columns."""
+    return select(WebhookDelivery).where(WebhookDelivery.tenant_id == tenant_id)
+
+
+def _attempts(tenant_id: str) -> Select[WebhookAttempt]:
+    return select(WebhookAttempt).where(WebhookAttempt.tenant_id == tenant_id)
+
+
+def _update(model: _Scoped, tenant_id: str) -> Update:
+    return update(model).where(model.tenant_id == tenant_id)
+
+
+def _delete(model: _Scoped, tenant_id: str) -> Delete:
+    return delete(model).where(model.tenant_id == tenant_id)
+
+
 async def add_webhook(session: AsyncSession, webhook: Webhook) -> None:
     session.add(webhook)
     await session.flush()
@@ -30,7 +76,7 @@ async def add_webhook(session: AsyncSession, webhook: Webhook) -> None:
 async def get_webhook(
     session: AsyncSession, tenant_id: str, webhook_id: str, *, for_update: bool = False
 ) -> Webhook | None:
-    statement = select(Webhook).where(Webhook.tenant_id == tenant_id, Webhook.id == webhook_id)
+    statement = _webhooks(tenant_id).where(Webhook.id == webhook_id)
     if for_update:
         # NO KEY UPDATE: the lock an update needs, without holding up the inserts of
         # deliveries (their foreign key takes a KEY SHARE lock on the webhook).
@@ -41,15 +87,13 @@ async def get_webhook(
 async def list_webhooks(
     session: AsyncSession, tenant_id: str, page: PageRequest
 ) -> Sequence[Webhook]:
-    statement = select(Webhook).where(Webhook.tenant_id == tenant_id)
+    statement = _webhooks(tenant_id)
     return (await session.execute(keyset(statement, Webhook.seq, page))).scalars().all()
 
 
 async def delete_webhook(session: AsyncSession, tenant_id: str, webhook_id: str) -> bool:
     result = await session.execute(
-        delete(Webhook)
-        .where(Webhook.tenant_id == tenant_id, Webhook.id == webhook_id)
-        .returning(Webhook.id)
+        _delete(Webhook, tenant_id).where(Webhook.id == webhook_id).returning(Webhook.id)
     )
     return result.first() is not None
 
@@ -57,8 +101,9 @@ async def delete_webhook(session: AsyncSession, tenant_id: str, webhook_id: str)
 async def subscribers(session: AsyncSession, tenant_id: str, event_type: str) -> list[Subscriber]:
     """The tenant's active webhooks that want this event type."""
     rows = await session.execute(
-        select(Webhook.id, Webhook.include_payload).where(
-            Webhook.tenant_id == tenant_id,
+        _webhooks(tenant_id)
+        .with_only_columns(Webhook.id, Webhook.include_payload)
+        .where(
             Webhook.active.is_(True),
             Webhook.event_types.overlap([event_type, ALL_EVENTS]),
         )
@@ -114,18 +159,23 @@ async def claim_row(session: AsyncSession, tenant_id: str, delivery_id: str) -> 
 async def store_body(session: AsyncSession, tenant_id: str, delivery_id: str, body: bytes) -> bytes:
     """Keeps ``body`` as the delivery's body unless another attempt stored one first; either
     way, returns the body every attempt sends."""
-    where = (WebhookDelivery.tenant_id == tenant_id, WebhookDelivery.id == delivery_id)
     stored = (
         await session.execute(
-            update(WebhookDelivery)
-            .where(*where, WebhookDelivery.needs_payload.is_(True))
+            _update(WebhookDelivery, tenant_id)
+            .where(WebhookDelivery.id == delivery_id, WebhookDelivery.needs_payload.is_(True))
             .values(body=body, needs_payload=False)
             .returning(WebhookDelivery.body)
         )
     ).scalar_one_or_none()
     if stored is not None:
         return bytes(stored)
-    kept = (await session.execute(select(WebhookDelivery.body).where(*where))).scalar_one()
+    kept = (
+        await session.execute(
+            _deliveries(tenant_id)
+            .with_only_columns(WebhookDelivery.body)
+            .where(WebhookDelivery.id == delivery_id)
+        )
+    ).scalar_one()
     return bytes(kept)
 
 
@@ -139,9 +189,8 @@ async def end_delivery(
     now: datetime,
 ) -> None:
     await session.execute(
-        update(WebhookDelivery)
+        _update(WebhookDelivery, tenant_id)
         .where(
-            WebhookDelivery.tenant_id == tenant_id,
             WebhookDelivery.id == delivery_id,
             WebhookDelivery.generation == generation,
             WebhookDelivery.status == "PENDING",
@@ -210,9 +259,7 @@ async def locked_delivery(
 ) -> WebhookDelivery | None:
     return (
         await session.execute(
-            select(WebhookDelivery)
-            .where(WebhookDelivery.tenant_id == tenant_id, WebhookDelivery.id == delivery_id)
-            .with_for_update()
+            _deliveries(tenant_id).where(WebhookDelivery.id == delivery_id).with_for_update()
         )
     ).scalar_one_or_none()
 
@@ -229,10 +276,8 @@ async def get_delivery(
     *,
     for_update: bool = False,
 ) -> WebhookDelivery | None:
-    statement = select(WebhookDelivery).where(
-        WebhookDelivery.tenant_id == tenant_id,
-        WebhookDelivery.webhook_id == webhook_id,
-        WebhookDelivery.id == delivery_id,
+    statement = _deliveries(tenant_id).where(
+        WebhookDelivery.webhook_id == webhook_id, WebhookDelivery.id == delivery_id
     )
     if for_update:
         statement = statement.with_for_update()
@@ -248,9 +293,7 @@ async def list_deliveries(
     status: str | None,
     event_type: str | None,
 ) -> Sequence[WebhookDelivery]:
-    statement = select(WebhookDelivery).where(
-        WebhookDelivery.tenant_id == tenant_id, WebhookDelivery.webhook_id == webhook_id
-    )
+    statement = _deliveries(tenant_id).where(WebhookDelivery.webhook_id == webhook_id)
     if status is not None:
         statement = statement.where(WebhookDelivery.status == status)
     if event_type is not None:
@@ -265,11 +308,8 @@ async def attempts_of(
         return {}
     rows = (
         await session.execute(
-            select(WebhookAttempt)
-            .where(
-                WebhookAttempt.tenant_id == tenant_id,
-                WebhookAttempt.delivery_id.in_(delivery_ids),
-            )
+            _attempts(tenant_id)
+            .where(WebhookAttempt.delivery_id.in_(delivery_ids))
             .order_by(WebhookAttempt.delivery_id, WebhookAttempt.seq)
         )
     ).scalars()
@@ -286,9 +326,8 @@ async def unfinished_deliveries_since(
     return (
         (
             await session.execute(
-                select(WebhookDelivery)
+                _deliveries(tenant_id)
                 .where(
-                    WebhookDelivery.tenant_id == tenant_id,
                     WebhookDelivery.webhook_id == webhook_id,
                     WebhookDelivery.status != "SUCCEEDED",
                     WebhookDelivery.created_at >= since,
@@ -305,12 +344,8 @@ async def unfinished_deliveries_since(
 async def note_success(session: AsyncSession, tenant_id: str, webhook_id: str) -> None:
     # Conditional: a healthy webhook (the usual case) is not rewritten on every delivery.
     await session.execute(
-        update(Webhook)
-        .where(
-            Webhook.tenant_id == tenant_id,
-            Webhook.id == webhook_id,
-            Webhook.failing_since.is_not(None),
-        )
+        _update(Webhook, tenant_id)
+        .where(Webhook.id == webhook_id, Webhook.failing_since.is_not(None))
         .values(failing_since=None)
     )
 
@@ -321,8 +356,8 @@ async def note_failure(
     """Marks the webhook failing (if it was not already) and returns since when."""
     row = (
         await session.execute(
-            update(Webhook)
-            .where(Webhook.tenant_id == tenant_id, Webhook.id == webhook_id)
+            _update(Webhook, tenant_id)
+            .where(Webhook.id == webhook_id)
             .values(failing_since=func.coalesce(Webhook.failing_since, now))
             .returning(Webhook.failing_since)
         )
@@ -334,8 +369,8 @@ async def disable_webhook(
     session: AsyncSession, tenant_id: str, webhook_id: str, reason: str, now: datetime
 ) -> None:
     await session.execute(
-        update(Webhook)
-        .where(Webhook.tenant_id == tenant_id, Webhook.id == webhook_id)
+        _update(Webhook, tenant_id)
+        .where(Webhook.id == webhook_id)
         .values(active=False, disabled_reason=reason, updated_at=now)
     )
 
@@ -350,9 +385,9 @@ async def give_up_pending(
     on its own): waiting for it could deadlock with that job, which locks the webhook.
     """
     waiting = (
-        select(WebhookDelivery.id)
+        _deliveries(tenant_id)
+        .with_only_columns(WebhookDelivery.id)
         .where(
-            WebhookDelivery.tenant_id == tenant_id,
             WebhookDelivery.webhook_id == webhook_id,
             WebhookDelivery.status == "PENDING",
         )
@@ -360,7 +395,7 @@ async def give_up_pending(
         .scalar_subquery()
     )
     await session.execute(
-        update(WebhookDelivery)
+        _update(WebhookDelivery, tenant_id)
         .where(WebhookDelivery.id.in_(waiting))
         .values(status="FAILED", last_error=reason, next_attempt_at=None, updated_at=now)
         .execution_options(synchronize_session=False)

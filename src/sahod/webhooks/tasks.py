@@ -8,7 +8,7 @@ import procrastinate
 
 from sahod.config import Settings
 from sahod.db import session_scope
-from sahod.webhooks import sender, service
+from sahod.webhooks import delivery, sender
 from sahod.webhooks.signing import signature_headers
 from sahod.worker import runtime_of
 
@@ -25,7 +25,7 @@ async def deliver(
     # No transaction stays open across the request: a slow receiver must not hold a
     # connection or a row lock for up to the timeout.
     async with session_scope(runtime.session_factory) as session:
-        claimed = await service.claim(
+        claimed = await delivery.claim(
             session, runtime.sealer, tenant_id, delivery_id, generation, clock.now()
         )
     if claimed is None:
@@ -37,7 +37,7 @@ async def deliver(
     client = sender.client_for(runtime, production=claimed.production)
     outcome = await sender.send(client, claimed.url, claimed.body, headers, settings)
     async with session_scope(runtime.session_factory) as session:
-        await service.record(session, claimed, outcome, attempted_at, clock.now(), settings)
+        await delivery.record(session, claimed, outcome, attempted_at, clock.now(), settings)
     if not outcome.succeeded:
         log.info(
             "webhook delivery %s to %s failed: %s", delivery_id, claimed.webhook_id, outcome.error
@@ -51,7 +51,7 @@ def register(app: procrastinate.App, settings: Settings | None = None) -> None:
     # receiver's failure is not an exception, it is recorded and rescheduled by ``record``.
     # A job retried after the request went out sends it again: delivery is at least once.
     app.task(
-        name=service.DELIVER_TASK,
+        name=delivery.DELIVER_TASK,
         pass_context=True,
         retry=procrastinate.RetryStrategy(max_attempts=5, exponential_wait=4),
     )(deliver)

@@ -1,4 +1,4 @@
-"""Subscriptions, the fan-out of events into deliveries, and the state of each delivery.
+"""Delivery: the fan-out of events into deliveries, each attempt, and resending.
 
 An event becomes one delivery per matching active webhook, in the transaction that wrote
 the event, each with a procrastinate job deferred in that same transaction: an event is
@@ -22,26 +22,22 @@ from sahod.datapoints import repository as datapoints_repository
 from sahod.datapoints.kinds import DataPointKind
 from sahod.datapoints.service import wire_item
 from sahod.errors import InvalidParameters, MissingResource
-from sahod.events.models import Event
 from sahod.kit import jobs
 from sahod.kit.crypto import Sealer
-from sahod.kit.ids import DELIVERY, WEBHOOK, new_id
+from sahod.kit.ids import DELIVERY, new_id
 from sahod.kit.pagination import PageRequest, encode_cursor
 from sahod.tenants.schemas import TenantContext, TenantMode
 from sahod.webhooks import repository
-from sahod.webhooks.guard import AddressPolicy, url_problem
-from sahod.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
+from sahod.webhooks.models import WebhookAttempt, WebhookDelivery
 from sahod.webhooks.schemas import (
     PAYLOAD_EVENTS,
     AttemptOut,
     DeliveryOut,
     DeliveryStatus,
     EventType,
-    WebhookCreate,
-    WebhookOut,
-    WebhookUpdate,
 )
 from sahod.webhooks.sender import Outcome
+from sahod.webhooks.subscriptions import active_webhook, owned_webhook, sealing_context
 
 DELIVER_TASK = "sahod.webhooks.deliver"
 ATTEMPT = "att"
@@ -55,167 +51,37 @@ FAILED = DeliveryStatus.FAILED.value
 _random = secrets.SystemRandom()
 
 
-# ---------------------------------------------------------------------------------------
-# Subscriptions
-# ---------------------------------------------------------------------------------------
+async def fan_out(
+    session: AsyncSession, tenant_id: str, envelope: dict[str, Any], written_at: datetime
+) -> int:
+    """One delivery, and its job, per active webhook of the tenant that wants the event.
 
-
-def _sealing_context(webhook_id: str) -> str:
-    return f"webhook-secret:{webhook_id}"
-
-
-def secret_hint(secret: str) -> str:
-    """What is shown of a secret after the call that set it."""
-    return "****" + secret[-4:] if len(secret) >= 16 else "****"
-
-
-def webhook_out(webhook: Webhook, *, secret: str | None = None) -> WebhookOut:
-    return WebhookOut(
-        id=webhook.id,
-        created_at=webhook.created_at,
-        updated_at=webhook.updated_at,
-        name=webhook.name,
-        url=webhook.url,
-        event_types=[EventType(value) for value in webhook.event_types],
-        active=webhook.active,
-        include_payload=webhook.include_payload,
-        secret=secret if secret is not None else webhook.secret_hint,
-        disabled_reason=webhook.disabled_reason,
-    )
-
-
-def _check_url(url: str, tenant: TenantContext, settings: Settings) -> None:
-    production = tenant.mode is TenantMode.PRODUCTION
-    policy = AddressPolicy.for_mode(production, settings.webhook_allowed_networks)
-    problem = url_problem(url, production=production, policy=policy)
-    if problem is not None:
-        raise InvalidParameters(problem)
-
-
-async def create_webhook(
-    session: AsyncSession,
-    tenant: TenantContext,
-    request: WebhookCreate,
-    now: datetime,
-    sealer: Sealer,
-    settings: Settings,
-) -> WebhookOut:
-    _check_url(request.url, tenant, settings)
-    webhook_id = new_id(WEBHOOK)
-    webhook = Webhook(
-        id=webhook_id,
-        tenant_id=tenant.id,
-        name=request.name,
-        url=request.url,
-        event_types=[t.value for t in request.event_types],
-        active=request.active,
-        include_payload=request.include_payload,
-        secret_sealed=sealer.seal(request.secret.encode(), _sealing_context(webhook_id)),
-        secret_hint=secret_hint(request.secret),
-        created_at=now,
-        updated_at=now,
-    )
-    await repository.add_webhook(session, webhook)
-    # The one response that shows the secret in full: the tenant has just chosen it.
-    return webhook_out(webhook, secret=request.secret)
-
-
-async def _owned(
-    session: AsyncSession, tenant: TenantContext, webhook_id: str, *, for_update: bool = False
-) -> Webhook:
-    webhook = await repository.get_webhook(session, tenant.id, webhook_id, for_update=for_update)
-    if webhook is None:
-        raise MissingResource(f"There is no webhook {webhook_id}.")
-    return webhook
-
-
-async def get_webhook(session: AsyncSession, tenant: TenantContext, webhook_id: str) -> WebhookOut:
-    return webhook_out(await _owned(session, tenant, webhook_id))
-
-
-async def list_webhooks(
-    session: AsyncSession, tenant: TenantContext, page: PageRequest
-) -> Sequence[Webhook]:
-    return await repository.list_webhooks(session, tenant.id, page)
-
-
-async def update_webhook(
-    session: AsyncSession,
-    tenant: TenantContext,
-    webhook_id: str,
-    request: WebhookUpdate,
-    now: datetime,
-    sealer: Sealer,
-    settings: Settings,
-) -> WebhookOut:
-    webhook = await _owned(session, tenant, webhook_id, for_update=True)
-    if request.name is not None:
-        webhook.name = request.name
-    if request.url is not None:
-        _check_url(request.url, tenant, settings)
-        webhook.url = request.url
-    if request.event_types is not None:
-        webhook.event_types = [t.value for t in request.event_types]
-    if request.include_payload is not None:
-        webhook.include_payload = request.include_payload
-    if request.secret is not None:
-        # A rotation: the old secret goes on signing (a second webhook-signature) for the
-        # grace period, so a receiver can switch secrets without refusing a genuine event.
-        webhook.previous_secret_sealed = webhook.secret_sealed
-        webhook.previous_secret_until = now + timedelta(
-            seconds=settings.webhook_secret_grace_seconds
-        )
-        webhook.secret_sealed = sealer.seal(request.secret.encode(), _sealing_context(webhook.id))
-        webhook.secret_hint = secret_hint(request.secret)
-    if request.active is True:
-        webhook.active = True
-        webhook.disabled_reason = None
-        webhook.failing_since = None
-    elif request.active is False and webhook.active:
-        webhook.active = False
-        await repository.give_up_pending(
-            session, tenant.id, webhook.id, "the webhook was turned off", now
-        )
-    webhook.updated_at = now
-    await session.flush()
-    return webhook_out(webhook)
-
-
-async def delete_webhook(session: AsyncSession, tenant: TenantContext, webhook_id: str) -> None:
-    # Its deliveries and attempts go with it (cascade); a job still queued for one of them
-    # finds nothing and ends.
-    if not await repository.delete_webhook(session, tenant.id, webhook_id):
-        raise MissingResource(f"There is no webhook {webhook_id}.")
-
-
-# ---------------------------------------------------------------------------------------
-# Fan-out: called by sahod.events.service.emit, in the event's transaction
-# ---------------------------------------------------------------------------------------
-
-
-async def fan_out(session: AsyncSession, event: Event, envelope: dict[str, Any]) -> int:
-    """One delivery, and its job, per active webhook of the tenant that wants the event."""
-    subscribers = await repository.subscribers(session, event.tenant_id, event.type)
+    ``envelope`` is the event's webhook body (``id``, ``type``, ``data``…), as the events
+    package writes it; webhooks knows nothing else of events.
+    """
+    event_id, event_type = str(envelope["id"]), str(envelope["type"])
+    subscribers = await repository.subscribers(session, tenant_id, event_type)
     if not subscribers:
         return 0
     body = orjson.dumps(envelope)
-    wants_payload = event.type in PAYLOAD_EVENTS and bool(event.data.get("taskId"))
+    data = envelope.get("data") or {}
+    wants_payload = event_type in PAYLOAD_EVENTS and bool(data.get("taskId"))
     deliveries = [
         WebhookDelivery(
             id=new_id(DELIVERY),
-            tenant_id=event.tenant_id,
+            tenant_id=tenant_id,
             webhook_id=subscriber.id,
-            event_id=event.id,
-            event_type=event.type,
+            event_id=event_id,
+            event_type=event_type,
             body=body,
             needs_payload=wants_payload and subscriber.include_payload,
             status=PENDING,
             attempt_count=0,
             schedule_step=0,
             generation=1,
-            next_attempt_at=event.created_at,
-            created_at=event.created_at,
-            updated_at=event.created_at,
+            next_attempt_at=written_at,
+            created_at=written_at,
+            updated_at=written_at,
         )
         for subscriber in subscribers
     ]
@@ -297,7 +163,7 @@ async def claim(
         body = await repository.store_body(
             session, tenant_id, delivery_id, await _with_payload(session, tenant_id, body)
         )
-    context = _sealing_context(row.webhook_id)
+    context = sealing_context(row.webhook_id)
     keys = [sealer.open(row.secret_sealed, context).decode()]
     if (
         row.previous_secret_sealed is not None
@@ -486,7 +352,7 @@ async def list_deliveries(
     status: DeliveryStatus | None,
     event_type: EventType | None,
 ) -> tuple[Sequence[WebhookDelivery], dict[str, list[WebhookAttempt]]]:
-    await _owned(session, tenant, webhook_id)
+    await owned_webhook(session, tenant, webhook_id)
     rows = await repository.list_deliveries(
         session,
         tenant.id,
@@ -502,7 +368,7 @@ async def list_deliveries(
 async def get_delivery(
     session: AsyncSession, tenant: TenantContext, webhook_id: str, delivery_id: str
 ) -> DeliveryOut:
-    await _owned(session, tenant, webhook_id)
+    await owned_webhook(session, tenant, webhook_id)
     delivery = await repository.get_delivery(session, tenant.id, webhook_id, delivery_id)
     if delivery is None:
         raise MissingResource(f"There is no delivery {delivery_id} of webhook {webhook_id}.")
@@ -520,15 +386,6 @@ async def _restart(session: AsyncSession, delivery: WebhookDelivery, now: dateti
     await _defer_attempt(session, delivery, at=None)
 
 
-async def _active(session: AsyncSession, tenant: TenantContext, webhook_id: str) -> Webhook:
-    webhook = await _owned(session, tenant, webhook_id)
-    if not webhook.active:
-        raise InvalidParameters(
-            f"The webhook {webhook_id} is not active; set active to true before resending."
-        )
-    return webhook
-
-
 async def redeliver(
     session: AsyncSession,
     tenant: TenantContext,
@@ -536,7 +393,7 @@ async def redeliver(
     delivery_id: str,
     now: datetime,
 ) -> DeliveryOut:
-    await _active(session, tenant, webhook_id)
+    await active_webhook(session, tenant, webhook_id)
     delivery = await repository.get_delivery(
         session, tenant.id, webhook_id, delivery_id, for_update=True
     )
@@ -559,7 +416,7 @@ async def recover(
     waiting for a retry: those are brought forward)."""
     if since > now:
         raise InvalidParameters("since must not be in the future")
-    await _active(session, tenant, webhook_id)
+    await active_webhook(session, tenant, webhook_id)
     deliveries = await repository.unfinished_deliveries_since(session, tenant.id, webhook_id, since)
     for delivery in deliveries:
         await _restart(session, delivery, now)
