@@ -2,15 +2,16 @@
 
 An event becomes one delivery per matching active webhook, in the transaction that wrote
 the event, each with a procrastinate job deferred in that same transaction: an event is
-delivered exactly when its change commits. A job runs one attempt (``claim``, the HTTP
-request, ``record``); a failure defers the next job on the retry schedule.
+delivered exactly when its change commits. Deliveries are sent in batches of one webhook
+(``claim_batch``, the HTTP requests, ``record_batch``; see ``sahod.webhooks.tasks``); a
+failure reschedules the delivery on the retry schedule, with a job to wake it then.
 """
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -116,72 +117,81 @@ async def _defer_attempt(
 
 
 # ---------------------------------------------------------------------------------------
-# One attempt: claim (a transaction), the request (no transaction open), record (another)
+# Batches: claim (a transaction), the requests (no transaction open), record (another)
 # ---------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
-class Claim:
-    """Everything the HTTP request needs, read and committed before it starts."""
+class Batch:
+    """Claimed deliveries of one webhook, and everything their requests need, committed
+    before the first request starts."""
 
-    delivery_id: str
-    tenant_id: str
-    webhook_id: str
-    generation: int
-    url: str
-    body: bytes
-    message_id: str
+    receiver: repository.Receiver
+    items: list[repository.Due]
     secrets: list[str]
     """The current secret, then the previous one while its grace period lasts."""
     production: bool
-    webhook_failing: bool = False
-    """The webhook had failed since its last success, when the attempt began."""
 
 
-async def claim(
+def lease_seconds(settings: Settings, size: int, concurrency: int) -> float:
+    """How long a claimed batch stays out of every other claim: long enough for all its
+    requests to time out, one round of ``concurrency`` after another, and one more timeout
+    for the recording."""
+    rounds = -(-size // max(1, concurrency))
+    return (rounds + 1) * settings.webhook_timeout_seconds
+
+
+async def webhook_of(session: AsyncSession, tenant_id: str, delivery_id: str) -> str | None:
+    return await repository.webhook_of_delivery(session, tenant_id, delivery_id)
+
+
+async def claim_batch(
     session: AsyncSession,
     sealer: Sealer,
     tenant_id: str,
-    delivery_id: str,
-    generation: int,
+    webhook_id: str,
     now: datetime,
-) -> Claim | None:
-    """The attempt a job should make, or None when there is none to make."""
-    row = await repository.claim_row(session, tenant_id, delivery_id)
-    if row is None:
-        return None  # the webhook was deleted, and its deliveries with it
-    if row.generation != generation or row.status != PENDING:
-        return None  # a redelivery took over, or this one already ended
-    if not row.active:
-        await repository.end_delivery(
-            session, tenant_id, delivery_id, generation, FAILED, "the webhook is not active", now
+    settings: Settings,
+    *,
+    size: int,
+    concurrency: int,
+) -> Batch | None:
+    """Up to ``size`` due deliveries of the webhook, leased to this worker; None when
+    there is nothing to send (no due delivery, or the webhook is gone or inactive)."""
+    receiver = await repository.receiver(session, tenant_id, webhook_id)
+    if receiver is None:
+        return None  # deleted, and its deliveries with it
+    if not receiver.active:
+        await repository.give_up_pending(
+            session, tenant_id, webhook_id, "the webhook is not active", now
         )
         return None
-    body: bytes = row.body
-    if row.needs_payload:
-        # Built once, at the first attempt, then kept: every retry sends the same bytes.
-        body = await repository.store_body(
-            session, tenant_id, delivery_id, await _with_payload(session, tenant_id, body)
-        )
-    context = sealing_context(row.webhook_id)
-    keys = [sealer.open(row.secret_sealed, context).decode()]
+    lease_until = now + timedelta(seconds=lease_seconds(settings, size, concurrency))
+    items = await repository.claim_due(
+        session, tenant_id, webhook_id, now, lease_until, size, DELIVER_TASK
+    )
+    if not items:
+        return None
+    for index, item in enumerate(items):
+        if item.needs_payload:
+            # Built once, at the first attempt, then kept: every retry sends the same bytes.
+            body = await repository.store_body(
+                session, tenant_id, item.id, await _with_payload(session, tenant_id, item.body)
+            )
+            items[index] = replace(item, body=body, needs_payload=False)
+    context = sealing_context(webhook_id)
+    keys = [sealer.open(receiver.secret_sealed, context).decode()]
     if (
-        row.previous_secret_sealed is not None
-        and row.previous_secret_until is not None
-        and row.previous_secret_until > now
+        receiver.previous_secret_sealed is not None
+        and receiver.previous_secret_until is not None
+        and receiver.previous_secret_until > now
     ):
-        keys.append(sealer.open(row.previous_secret_sealed, context).decode())
-    return Claim(
-        delivery_id=delivery_id,
-        tenant_id=tenant_id,
-        webhook_id=row.webhook_id,
-        generation=generation,
-        url=row.url,
-        body=body,
-        message_id=row.event_id,
+        keys.append(sealer.open(receiver.previous_secret_sealed, context).decode())
+    return Batch(
+        receiver=receiver,
+        items=items,
         secrets=keys,
-        production=row.mode == TenantMode.PRODUCTION.value,
-        webhook_failing=row.failing_since is not None,
+        production=receiver.mode == TenantMode.PRODUCTION.value,
     )
 
 
@@ -228,87 +238,102 @@ def retry_delay(settings: Settings, step: int, retry_after: float | None) -> flo
     return max(0.0, delay)
 
 
-async def record(
-    session: AsyncSession,
-    claimed: Claim,
-    outcome: Outcome,
-    attempted_at: datetime,
-    now: datetime,
-    settings: Settings,
-) -> None:
-    """Store the attempt, and decide what follows: done, a retry, or giving up.
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """One request of a batch, as it went."""
 
-    Locks in the order every writer of both uses (the webhook, then its deliveries), so a
-    delivery being recorded and a webhook being changed or deleted cannot deadlock.
+    item: repository.Due
+    attempted_at: datetime
+    outcome: Outcome
+
+
+async def record_batch(
+    session: AsyncSession, batch: Batch, sent: Sequence[Sent], now: datetime, settings: Settings
+) -> int:
+    """Store every attempt of the batch and decide what follows each: done, a retry, or
+    giving up. Returns how many failed.
+
+    The webhook first (healthy again, failing, or disabled), then all deliveries and
+    attempts in one statement, then (when disabled) the webhook's other waiting deliveries:
+    the order every writer of both uses, so recording and a change or deletion of the
+    webhook cannot deadlock. A delivery redelivered while its request was out is counted,
+    and its attempt kept, but its state belongs to the redelivery.
     """
-    tenant_id, webhook_id = claimed.tenant_id, claimed.webhook_id
-    attempt = {
-        "id": new_id(ATTEMPT),
-        "tenant_id": tenant_id,
-        "delivery_id": claimed.delivery_id,
-        "attempted_at": attempted_at,
-        "status_code": outcome.status_code,
-        "duration_ms": outcome.duration_ms,
-        "succeeded": outcome.succeeded,
-        "error": outcome.error,
-        "response": outcome.response,
-    }
-    if outcome.succeeded:
-        # The common case, in one statement: this runs for every delivery. A healthy
-        # webhook is not touched; one that was failing when the attempt began is marked
-        # healthy again (a failure recorded during this very request may stay marked,
-        # until the next success: it only brings forward a disabling after days of them).
-        if claimed.webhook_failing:
-            await repository.note_success(session, tenant_id, webhook_id)
-        await repository.succeed(
-            session, tenant_id, claimed.delivery_id, claimed.generation, now, attempt
-        )
-        return
-    disabled = False
-    if outcome.status_code == 410:
-        await _disable(session, tenant_id, webhook_id, "GONE", "it answered 410 Gone", now)
-        disabled = True
-    else:
+    tenant_id, webhook_id = batch.receiver.tenant_id, batch.receiver.webhook_id
+    failed = [s for s in sent if not s.outcome.succeeded]
+    disabled: str | None = None
+    if any(s.outcome.status_code == 410 for s in failed):
+        await repository.disable_webhook(session, tenant_id, webhook_id, "GONE", now)
+        disabled = "it answered 410 Gone"
+    elif failed and len(failed) == len(sent):
         failing_since = await repository.note_failure(session, tenant_id, webhook_id, now)
         if failing_since is None:
-            return  # the webhook was deleted while the request was out
+            return len(failed)  # the webhook was deleted while the requests were out
         if now - failing_since >= timedelta(seconds=settings.webhook_disable_after_seconds):
             since = failing_since.isoformat().replace("+00:00", "Z")
-            detail = f"no successful delivery since {since}"
-            await _disable(session, tenant_id, webhook_id, "FAILING", detail, now)
-            disabled = True
-    delivery = await repository.locked_delivery(session, tenant_id, claimed.delivery_id)
-    if delivery is None:
-        return  # deleted while the request was out
-    await repository.add_attempt(session, attempt)
-    delivery.attempt_count += 1
-    delivery.updated_at = now
-    # A redelivery during the request owns the delivery's state from now on.
-    if delivery.generation != claimed.generation or delivery.status != PENDING:
-        return
-    delivery.last_error = outcome.error
-    delay = (
-        None
-        if disabled
-        else retry_delay(settings, delivery.schedule_step, outcome.retry_after_seconds)
-    )
-    if delay is None:
-        delivery.status = FAILED
-        delivery.next_attempt_at = None
-        return
-    delivery.schedule_step += 1
-    delivery.generation += 1
-    delivery.next_attempt_at = now + timedelta(seconds=delay)
-    await _defer_attempt(session, delivery, at=delivery.next_attempt_at)
+            await repository.disable_webhook(session, tenant_id, webhook_id, "FAILING", now)
+            disabled = f"no successful delivery since {since}"
+    elif batch.receiver.failing_since is not None:
+        # A healthy webhook (the usual case) is not rewritten on every batch.
+        await repository.note_success(session, tenant_id, webhook_id)
+
+    columns: dict[str, list[Any]] = {
+        name: []
+        for name in (
+            "ids", "generations", "statuses", "next_at", "errors", "last_errors", "retrying",
+            "attempt_ids", "attempted_at", "status_codes", "durations", "succeeded", "responses",
+        )
+    }  # fmt: skip
+    for one in sent:
+        outcome, item = one.outcome, one.item
+        status, next_at = SUCCEEDED, None
+        if not outcome.succeeded:
+            delay = (
+                None
+                if disabled
+                else retry_delay(settings, item.schedule_step, outcome.retry_after_seconds)
+            )
+            status = FAILED if delay is None else PENDING
+            next_at = None if delay is None else now + timedelta(seconds=delay)
+        columns["ids"].append(item.id)
+        columns["generations"].append(item.generation)
+        columns["statuses"].append(status)
+        columns["next_at"].append(next_at)
+        columns["errors"].append(outcome.error)
+        # Given up because the webhook was disabled: the delivery says why.
+        gave_up = disabled is not None and not outcome.succeeded
+        columns["last_errors"].append(
+            f"the webhook was disabled: {disabled}" if gave_up else outcome.error
+        )
+        columns["retrying"].append(next_at is not None)
+        columns["attempt_ids"].append(new_id(ATTEMPT))
+        columns["attempted_at"].append(one.attempted_at)
+        columns["status_codes"].append(outcome.status_code)
+        columns["durations"].append(outcome.duration_ms)
+        columns["succeeded"].append(outcome.succeeded)
+        columns["responses"].append(outcome.response)
+    rescheduled = await repository.record_outcomes(session, tenant_id, now, columns)
+    for delivery_id, generation, at in rescheduled:
+        # The wake-up for a retry: its job claims whatever of the webhook is due by then.
+        await jobs.defer(
+            session,
+            DELIVER_TASK,
+            schedule_at=at,
+            delivery_id=delivery_id,
+            tenant_id=tenant_id,
+            generation=generation,
+        )
+    if disabled is not None:
+        await repository.give_up_pending(
+            session, tenant_id, webhook_id, f"the webhook was disabled: {disabled}", now
+        )
+    return len(failed)
 
 
-async def _disable(
-    session: AsyncSession, tenant_id: str, webhook_id: str, reason: str, detail: str, now: datetime
-) -> None:
-    await repository.disable_webhook(session, tenant_id, webhook_id, reason, now)
-    await repository.give_up_pending(
-        session, tenant_id, webhook_id, f"the webhook was disabled: {detail}", now
-    )
+async def due_webhooks(session: AsyncSession, now: datetime, limit: int) -> list[tuple[str, str]]:
+    """(tenant, webhook) pairs with a delivery due: retries whose job was lost, and
+    batches whose worker died (their lease ran out)."""
+    return await repository.due_webhooks(session, now, limit)
 
 
 # ---------------------------------------------------------------------------------------
