@@ -68,22 +68,22 @@ async def fan_out(
     data = envelope.get("data") or {}
     wants_payload = event_type in PAYLOAD_EVENTS and bool(data.get("taskId"))
     deliveries = [
-        WebhookDelivery(
-            id=new_id(DELIVERY),
-            tenant_id=tenant_id,
-            webhook_id=subscriber.id,
-            event_id=event_id,
-            event_type=event_type,
-            body=body,
-            needs_payload=wants_payload and subscriber.include_payload,
-            status=PENDING,
-            attempt_count=0,
-            schedule_step=0,
-            generation=1,
-            next_attempt_at=written_at,
-            created_at=written_at,
-            updated_at=written_at,
-        )
+        {
+            "id": new_id(DELIVERY),
+            "tenant_id": tenant_id,
+            "webhook_id": subscriber.id,
+            "event_id": event_id,
+            "event_type": event_type,
+            "body": body,
+            "needs_payload": wants_payload and subscriber.include_payload,
+            "status": PENDING,
+            "attempt_count": 0,
+            "schedule_step": 0,
+            "generation": 1,
+            "next_attempt_at": written_at,
+            "created_at": written_at,
+            "updated_at": written_at,
+        }
         for subscriber in subscribers
     ]
     await repository.add_deliveries(session, deliveries)
@@ -92,11 +92,7 @@ async def fan_out(
         session,
         DELIVER_TASK,
         [
-            (
-                None,
-                None,
-                {"delivery_id": d.id, "tenant_id": d.tenant_id, "generation": d.generation},
-            )
+            (None, None, {"delivery_id": d["id"], "tenant_id": tenant_id, "generation": 1})
             for d in deliveries
         ],
     )

@@ -8,12 +8,12 @@ tenants say so in their names and docstrings.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Delete, Select, Update, delete, func, select, text, update
+from sqlalchemy import Delete, Select, Update, delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sahod.kit.pagination import PageRequest, keyset
@@ -98,9 +98,12 @@ async def subscribers(session: AsyncSession, tenant_id: str, event_type: str) ->
     return [Subscriber(id=row.id, include_payload=row.include_payload) for row in rows]
 
 
-async def add_deliveries(session: AsyncSession, deliveries: Iterable[WebhookDelivery]) -> None:
-    session.add_all(list(deliveries))
-    await session.flush()
+_ADD_DELIVERIES = insert(WebhookDelivery)
+
+
+async def add_deliveries(session: AsyncSession, deliveries: list[dict[str, Any]]) -> None:
+    """Writes deliveries (column values) in one statement, outside the unit of work."""
+    await session.execute(_ADD_DELIVERIES, deliveries)
 
 
 async def store_body(session: AsyncSession, tenant_id: str, delivery_id: str, body: bytes) -> bytes:
