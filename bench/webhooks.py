@@ -6,7 +6,7 @@ of its own (tests/webhooks/receiver.py), and one ``sahod worker`` process. Two r
 * burst: 10,000 events emitted through ``sahod.events.service.emit`` as fast as the
   benchmark can (100 a transaction) while the worker runs: deliveries per second, and
   p50/p99 from each event's commit to its receipt (mostly the wait behind the backlog);
-* paced: 5,000 events, one a transaction, at a third of the burst's delivery rate (a rate
+* paced: 5,000 events, one a transaction, at half of the burst's delivery rate (a rate
   the worker keeps up with): the latency one delivery adds.
 
 The ceiling, for each run: the same number of POSTs of the same body by a plain loop of
@@ -65,7 +65,7 @@ from sahod.events.service import emit
 from sahod.runtime import Runtime, open_runtime
 from sahod.tenants.schemas import TenantContext, TenantMode
 from sahod.tenants.service import create_tenant
-from sahod.webhooks import service as webhooks
+from sahod.webhooks import subscriptions as webhooks
 from sahod.webhooks.schemas import EventType, WebhookCreate
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/sahod_bench_webhooks"
@@ -370,7 +370,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--paced-events", type=int, default=None, help="paced events (5,000)")
     parser.add_argument(
         "--paced-rate", type=float, default=None,
-        help="events a second in the paced run (default: a third of the burst's delivery rate)",
+        help="events a second in the paced run (default: half of the burst's delivery rate)",
     )  # fmt: skip
     parser.add_argument("--concurrency", type=int, default=20, help="worker concurrency (20)")
     parser.add_argument("--worker-log-level", default="WARNING", help="the worker's (WARNING)")
@@ -432,7 +432,7 @@ def main() -> None:
             for phase, count in (("burst", events), ("paced", paced_events)):
                 rate = None
                 if phase == "paced":
-                    rate = args.paced_rate or max(10.0, results["burst"].sahod.per_second / 3)
+                    rate = args.paced_rate or max(10.0, results["burst"].sahod.per_second / 2)
                 label = f"{count:,} events" + (f" at {rate:,.0f}/s" if rate else " at once")
                 print(f"\n== {phase}: {label}", flush=True)
                 cpu_before = process_cpu_seconds(worker.process.pid)

@@ -25,12 +25,6 @@ class InvalidToken(SahodError):
     default_message = "The credentials are missing or not valid."
 
 
-class UnauthorizedAccess(SahodError):
-    status_code = 403
-    code = "UNAUTHORIZED_ACCESS"
-    default_message = "These credentials may not do this."
-
-
 class MissingResource(SahodError):
     status_code = 404
     code = "MISSING_RESOURCE"

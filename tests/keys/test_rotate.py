@@ -25,7 +25,7 @@ from sahod.tenants.schemas import TenantContext, TenantMode
 from sahod.tenants.service import create_tenant
 from sahod.webhooks.models import Webhook
 from sahod.webhooks.schemas import WebhookCreate
-from sahod.webhooks.service import _sealing_context, create_webhook
+from sahod.webhooks.subscriptions import create_webhook, sealing_context
 from tests.factories import make_user
 
 OLD = os.urandom(32)
@@ -94,7 +94,7 @@ async def test_after_rotation_accounts_link_and_sync_and_webhook_secrets_open_un
     row = await session.get(Webhook, hook.id)
     assert row is not None
     row.previous_secret_sealed = old_only.sealer.seal(
-        b"old-secret-old-secret", _sealing_context(hook.id)
+        b"old-secret-old-secret", sealing_context(hook.id)
     )
     await session.commit()
 
@@ -137,7 +137,7 @@ async def test_after_rotation_accounts_link_and_sync_and_webhook_secrets_open_un
 
     # Both webhook secrets still open, so deliveries are signed with them.
     await session.refresh(row)
-    context = _sealing_context(hook.id)
+    context = sealing_context(hook.id)
     assert new_only.sealer.open(row.secret_sealed, context) == b"new-secret-new-secret"
     assert row.previous_secret_sealed is not None
     assert new_only.sealer.open(row.previous_secret_sealed, context) == b"old-secret-old-secret"

@@ -16,8 +16,8 @@ from sahod.events.service import emit
 from sahod.kit.clock import ManualClock
 from sahod.tenants.schemas import TenantMode
 from sahod.tenants.service import create_tenant
+from sahod.webhooks.delivery import DELIVER_TASK
 from sahod.webhooks.models import Webhook, WebhookDelivery
-from sahod.webhooks.service import DELIVER_TASK
 from tests.conftest import TenantClient
 from tests.contract.smile import contract_errors
 

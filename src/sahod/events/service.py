@@ -15,7 +15,7 @@ from sahod.events import repository
 from sahod.events.models import Event
 from sahod.kit.clock import iso_z
 from sahod.kit.ids import EVENT, new_id
-from sahod.webhooks import service as webhooks
+from sahod.webhooks import delivery as webhooks
 
 
 async def emit(
@@ -23,7 +23,7 @@ async def emit(
 ) -> Event:
     event = Event(id=new_id(EVENT), tenant_id=tenant_id, type=event_type, data=data, created_at=now)
     await repository.add_event(session, event)
-    await webhooks.fan_out(session, event, envelope_of(event))
+    await webhooks.fan_out(session, tenant_id, envelope_of(event), now)
     return event
 
 

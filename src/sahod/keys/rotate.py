@@ -39,7 +39,7 @@ class SealedColumn:
 
 
 SEALED_COLUMNS: tuple[SealedColumn, ...] = (
-    # The contexts are those the owners seal with (accounts.sealed, webhooks.service):
+    # The contexts are those the owners seal with (accounts.sealed, webhooks.subscriptions):
     # a value re-sealed under another context would no longer open there, which the
     # rotation tests would show.
     SealedColumn(

@@ -1,3 +1,9 @@
+"""Tenants and their API keys.
+
+Nothing here is tenant-facing: these are the lookups that find the tenant (by its id or
+by an API key) before any tenant-scoped query can run.
+"""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -26,14 +32,6 @@ async def find_active_key(session: AsyncSession, key: str) -> tuple[ApiKey, Tena
         )
     ).first()
     return None if row is None else (row[0], row[1])
-
-
-async def first_tenant_named(session: AsyncSession, name: str) -> Tenant | None:
-    return (
-        await session.execute(
-            select(Tenant).where(Tenant.name == name).order_by(Tenant.created_at).limit(1)
-        )
-    ).scalar_one_or_none()
 
 
 # --- tenant mode and settings, for the pipeline and retention -------------------------

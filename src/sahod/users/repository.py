@@ -1,3 +1,10 @@
+"""Every query of users and their access tokens.
+
+Tenant-facing queries start from ``_users(tenant_id)``, so a query that forgets the
+tenant cannot be written by accident; ``find_token`` is the one lookup across tenants
+(a token names its tenant).
+"""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -5,10 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sahod.accounts.models import Account
+from sahod.accounts.schemas import ConnectionStatus
 from sahod.kit.pagination import PageRequest, keyset
 from sahod.users.models import AccessToken, User
 
@@ -20,18 +28,20 @@ class UserRow:
     account_statuses: list[str]
 
 
-def _with_account_summary() -> Any:
+def _users(tenant_id: str) -> Select[Any]:
+    """The tenant's users, each with its providers and account statuses."""
+    of_user = (Account.tenant_id == User.tenant_id, Account.user_id == User.id)
     active_providers = (
         select(func.array_agg(func.distinct(Account.provider_id)))
-        .where(Account.user_id == User.id, Account.connection_status != "DISCONNECTED")
+        .where(*of_user, Account.connection_status != ConnectionStatus.DISCONNECTED)
         .scalar_subquery()
     )
     statuses = (
         select(func.array_agg(func.distinct(Account.connection_status)))
-        .where(Account.user_id == User.id)
+        .where(*of_user)
         .scalar_subquery()
     )
-    return select(User, active_providers, statuses)
+    return select(User, active_providers, statuses).where(User.tenant_id == tenant_id)
 
 
 def _row(row: Any) -> UserRow:
@@ -44,17 +54,13 @@ async def add_user(session: AsyncSession, user: User) -> None:
 
 
 async def get_user(session: AsyncSession, tenant_id: str, user_id: str) -> UserRow | None:
-    row = (
-        await session.execute(
-            _with_account_summary().where(User.tenant_id == tenant_id, User.id == user_id)
-        )
-    ).first()
+    row = (await session.execute(_users(tenant_id).where(User.id == user_id))).first()
     return None if row is None else _row(row)
 
 
 async def user_exists(session: AsyncSession, tenant_id: str, user_id: str) -> bool:
     found = await session.execute(
-        select(User.id).where(User.tenant_id == tenant_id, User.id == user_id)
+        _users(tenant_id).with_only_columns(User.id).where(User.id == user_id)
     )
     return found.first() is not None
 
@@ -67,7 +73,7 @@ async def list_users(
     created_from: datetime | None,
     created_before: datetime | None,
 ) -> Sequence[UserRow]:
-    statement = _with_account_summary().where(User.tenant_id == tenant_id)
+    statement = _users(tenant_id)
     if created_from is not None:
         statement = statement.where(User.created_at >= created_from)
     if created_before is not None:

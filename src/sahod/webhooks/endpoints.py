@@ -12,7 +12,7 @@ from sahod.kit.deps import AppClock, AppSettings, Page, Session
 from sahod.kit.envelope import EmptyEnvelope, Envelope, ListData, envelope, list_envelope
 from sahod.kit.pagination import page_of
 from sahod.tenants.endpoints import Tenant
-from sahod.webhooks import service
+from sahod.webhooks import delivery, subscriptions
 from sahod.webhooks.schemas import (
     ALL_EVENTS,
     DeliveryOut,
@@ -59,24 +59,26 @@ async def create_webhook(
     The secret is stored sealed and shown in full only in this response.
     Production tenants need an `https://` URL on a public address.
     """
-    created = await service.create_webhook(session, tenant, body, clock.now(), sealer, settings)
+    created = await subscriptions.create_webhook(
+        session, tenant, body, clock.now(), sealer, settings
+    )
     return envelope(request, created)
 
 
 @router.get("/webhooks", response_model=Envelope[ListData[WebhookOut]])
 async def list_webhooks(request: Request, tenant: Tenant, session: Session, page: Page) -> Response:
     """List the webhook endpoints, newest first (secrets masked)."""
-    rows = await service.list_webhooks(session, tenant, page)
+    rows = await subscriptions.list_webhooks(session, tenant, page)
     result = page_of(rows, page, lambda webhook: webhook.seq)
     return list_envelope(
-        request, [service.webhook_out(w) for w in result.items], result.next_cursor
+        request, [subscriptions.webhook_out(w) for w in result.items], result.next_cursor
     )
 
 
 @router.get("/webhooks/{id}", response_model=Envelope[WebhookOut])
 async def get_webhook(request: Request, tenant: Tenant, session: Session, id: str) -> Response:
     """Get a webhook endpoint (secret masked)."""
-    return envelope(request, await service.get_webhook(session, tenant, id))
+    return envelope(request, await subscriptions.get_webhook(session, tenant, id))
 
 
 @router.patch("/webhooks/{id}", response_model=Envelope[WebhookOut])
@@ -97,14 +99,16 @@ async def update_webhook(
     grace period (24 h by default) `webhook-signature` carries a signature with the new
     secret and one with the old, space-separated; `Smile-Signature` uses the new one.
     """
-    updated = await service.update_webhook(session, tenant, id, body, clock.now(), sealer, settings)
+    updated = await subscriptions.update_webhook(
+        session, tenant, id, body, clock.now(), sealer, settings
+    )
     return envelope(request, updated)
 
 
 @router.delete("/webhooks/{id}", response_model=EmptyEnvelope)
 async def delete_webhook(request: Request, tenant: Tenant, session: Session, id: str) -> Response:
     """Delete a webhook endpoint, with its delivery history. Nothing more is sent to it."""
-    await service.delete_webhook(session, tenant, id)
+    await subscriptions.delete_webhook(session, tenant, id)
     return envelope(request)
 
 
@@ -125,7 +129,7 @@ async def list_deliveries(
 ) -> Response:
     """List a webhook's deliveries, newest first, each with every attempt: its time, HTTP
     status, duration, error and the first 2 KB of the answer (beyond the Smile contract)."""
-    rows, attempts = await service.list_deliveries(
+    rows, attempts = await delivery.list_deliveries(
         session,
         tenant,
         id,
@@ -133,8 +137,8 @@ async def list_deliveries(
         status=status,
         event_type=None if event_type == ALL_EVENTS else event_type,
     )
-    result = page_of(rows, page, lambda delivery: delivery.seq)
-    items = [service.delivery_out(d, attempts.get(d.id, [])) for d in result.items]
+    result = page_of(rows, page, lambda row: row.seq)
+    items = [delivery.delivery_out(d, attempts.get(d.id, [])) for d in result.items]
     return list_envelope(request, items, result.next_cursor)
 
 
@@ -143,7 +147,7 @@ async def get_delivery(
     request: Request, tenant: Tenant, session: Session, id: str, delivery_id: DeliveryId
 ) -> Response:
     """Get one delivery of a webhook, with every attempt (beyond the Smile contract)."""
-    return envelope(request, await service.get_delivery(session, tenant, id, delivery_id))
+    return envelope(request, await delivery.get_delivery(session, tenant, id, delivery_id))
 
 
 @router.post(
@@ -159,7 +163,7 @@ async def redeliver(
 ) -> Response:
     """Send one delivery again now, with the same body (byte for byte) and a fresh retry
     schedule (beyond the Smile contract). The webhook must be active."""
-    resent = await service.redeliver(session, tenant, id, delivery_id, clock.now())
+    resent = await delivery.redeliver(session, tenant, id, delivery_id, clock.now())
     return envelope(request, resent)
 
 
@@ -193,5 +197,5 @@ async def recover(
     """Resend every delivery created since `since` that has not succeeded: those that
     failed, and those still waiting for a retry (brought forward). For a receiver that is
     back after an outage (beyond the Smile contract). The webhook must be active."""
-    count = await service.recover(session, tenant, id, _instant(since), clock.now())
+    count = await delivery.recover(session, tenant, id, _instant(since), clock.now())
     return envelope(request, RecoverOut(resent=count))

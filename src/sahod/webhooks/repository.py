@@ -1,11 +1,19 @@
+"""Every query of webhooks, deliveries and attempts.
+
+Each tenant-facing query starts from one of the tenant-scoped base statements below
+(``_webhooks``, ``_deliveries``, ``_attempts``, ``_update``, ``_delete``), so a query
+without its tenant filter cannot be written by accident. The worker's queries that span
+tenants say so in their names and docstrings.
+"""
+
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Table, bindparam, case, delete, func, insert, select, update
+from sqlalchemy import Delete, Select, Update, delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sahod.kit.pagination import PageRequest, keyset
@@ -22,6 +30,31 @@ class Subscriber:
     include_payload: bool
 
 
+_Scoped = type[Webhook] | type[WebhookDelivery] | type[WebhookAttempt]
+
+
+def _webhooks(tenant_id: str) -> Select[Webhook]:
+    """The tenant's webhooks; ``.with_only_columns`` narrows it to some columns."""
+    return select(Webhook).where(Webhook.tenant_id == tenant_id)
+
+
+def _deliveries(tenant_id: str) -> Select[WebhookDelivery]:
+    """The tenant's deliveries; ``.with_only_columns`` narrows it to some columns."""
+    return select(WebhookDelivery).where(WebhookDelivery.tenant_id == tenant_id)
+
+
+def _attempts(tenant_id: str) -> Select[WebhookAttempt]:
+    return select(WebhookAttempt).where(WebhookAttempt.tenant_id == tenant_id)
+
+
+def _update(model: _Scoped, tenant_id: str) -> Update:
+    return update(model).where(model.tenant_id == tenant_id)
+
+
+def _delete(model: _Scoped, tenant_id: str) -> Delete:
+    return delete(model).where(model.tenant_id == tenant_id)
+
+
 async def add_webhook(session: AsyncSession, webhook: Webhook) -> None:
     session.add(webhook)
     await session.flush()
@@ -30,7 +63,7 @@ async def add_webhook(session: AsyncSession, webhook: Webhook) -> None:
 async def get_webhook(
     session: AsyncSession, tenant_id: str, webhook_id: str, *, for_update: bool = False
 ) -> Webhook | None:
-    statement = select(Webhook).where(Webhook.tenant_id == tenant_id, Webhook.id == webhook_id)
+    statement = _webhooks(tenant_id).where(Webhook.id == webhook_id)
     if for_update:
         # NO KEY UPDATE: the lock an update needs, without holding up the inserts of
         # deliveries (their foreign key takes a KEY SHARE lock on the webhook).
@@ -41,15 +74,13 @@ async def get_webhook(
 async def list_webhooks(
     session: AsyncSession, tenant_id: str, page: PageRequest
 ) -> Sequence[Webhook]:
-    statement = select(Webhook).where(Webhook.tenant_id == tenant_id)
+    statement = _webhooks(tenant_id)
     return (await session.execute(keyset(statement, Webhook.seq, page))).scalars().all()
 
 
 async def delete_webhook(session: AsyncSession, tenant_id: str, webhook_id: str) -> bool:
     result = await session.execute(
-        delete(Webhook)
-        .where(Webhook.tenant_id == tenant_id, Webhook.id == webhook_id)
-        .returning(Webhook.id)
+        _delete(Webhook, tenant_id).where(Webhook.id == webhook_id).returning(Webhook.id)
     )
     return result.first() is not None
 
@@ -57,8 +88,9 @@ async def delete_webhook(session: AsyncSession, tenant_id: str, webhook_id: str)
 async def subscribers(session: AsyncSession, tenant_id: str, event_type: str) -> list[Subscriber]:
     """The tenant's active webhooks that want this event type."""
     rows = await session.execute(
-        select(Webhook.id, Webhook.include_payload).where(
-            Webhook.tenant_id == tenant_id,
+        _webhooks(tenant_id)
+        .with_only_columns(Webhook.id, Webhook.include_payload)
+        .where(
             Webhook.active.is_(True),
             Webhook.event_types.overlap([event_type, ALL_EVENTS]),
         )
@@ -66,66 +98,34 @@ async def subscribers(session: AsyncSession, tenant_id: str, event_type: str) ->
     return [Subscriber(id=row.id, include_payload=row.include_payload) for row in rows]
 
 
-async def add_deliveries(session: AsyncSession, deliveries: Iterable[WebhookDelivery]) -> None:
-    session.add_all(list(deliveries))
-    await session.flush()
+_ADD_DELIVERIES = insert(WebhookDelivery)
 
 
-# What one attempt needs of a delivery, its webhook and its tenant.
-_CLAIM_COLUMNS: tuple[Any, ...] = (
-    WebhookDelivery.generation,
-    WebhookDelivery.status,
-    WebhookDelivery.body,
-    WebhookDelivery.needs_payload,
-    WebhookDelivery.event_id,
-    Webhook.id.label("webhook_id"),
-    Webhook.url,
-    Webhook.active,
-    Webhook.secret_sealed,
-    Webhook.previous_secret_sealed,
-    Webhook.previous_secret_until,
-    Webhook.failing_since,
-    Tenant.mode,
-)
-
-
-# Built once: every attempt runs it, and building a statement costs more than running it.
-_CLAIM = (
-    select(*_CLAIM_COLUMNS)
-    .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
-    .join(Tenant, Tenant.id == WebhookDelivery.tenant_id)
-    .where(
-        WebhookDelivery.tenant_id == bindparam("tenant_id"),
-        WebhookDelivery.id == bindparam("delivery_id"),
-    )
-)
-
-
-async def claim_row(session: AsyncSession, tenant_id: str, delivery_id: str) -> Row[Any] | None:
-    """Everything one attempt needs, in one read.
-
-    Columns rather than ORM objects, and no lock: this runs for every attempt, and a
-    redelivery racing it is caught by the generation check (and by ``store_body``).
-    """
-    params = {"tenant_id": tenant_id, "delivery_id": delivery_id}
-    return (await session.execute(_CLAIM, params)).first()
+async def add_deliveries(session: AsyncSession, deliveries: list[dict[str, Any]]) -> None:
+    """Writes deliveries (column values) in one statement, outside the unit of work."""
+    await session.execute(_ADD_DELIVERIES, deliveries)
 
 
 async def store_body(session: AsyncSession, tenant_id: str, delivery_id: str, body: bytes) -> bytes:
     """Keeps ``body`` as the delivery's body unless another attempt stored one first; either
     way, returns the body every attempt sends."""
-    where = (WebhookDelivery.tenant_id == tenant_id, WebhookDelivery.id == delivery_id)
     stored = (
         await session.execute(
-            update(WebhookDelivery)
-            .where(*where, WebhookDelivery.needs_payload.is_(True))
+            _update(WebhookDelivery, tenant_id)
+            .where(WebhookDelivery.id == delivery_id, WebhookDelivery.needs_payload.is_(True))
             .values(body=body, needs_payload=False)
             .returning(WebhookDelivery.body)
         )
     ).scalar_one_or_none()
     if stored is not None:
         return bytes(stored)
-    kept = (await session.execute(select(WebhookDelivery.body).where(*where))).scalar_one()
+    kept = (
+        await session.execute(
+            _deliveries(tenant_id)
+            .with_only_columns(WebhookDelivery.body)
+            .where(WebhookDelivery.id == delivery_id)
+        )
+    ).scalar_one()
     return bytes(kept)
 
 
@@ -139,86 +139,14 @@ async def end_delivery(
     now: datetime,
 ) -> None:
     await session.execute(
-        update(WebhookDelivery)
+        _update(WebhookDelivery, tenant_id)
         .where(
-            WebhookDelivery.tenant_id == tenant_id,
             WebhookDelivery.id == delivery_id,
             WebhookDelivery.generation == generation,
             WebhookDelivery.status == "PENDING",
         )
         .values(status=status, last_error=error, next_attempt_at=None, updated_at=now)
     )
-
-
-def _succeed_statement() -> Any:
-    # Parameters are named apart from every column: a parameter named like a column of an
-    # UPDATE would be added to its SET clause.
-    current = (WebhookDelivery.generation == bindparam("p_generation")) & (
-        WebhookDelivery.status == "PENDING"
-    )
-    done = (
-        update(WebhookDelivery)
-        .where(
-            WebhookDelivery.tenant_id == bindparam("p_tenant_id"),
-            WebhookDelivery.id == bindparam("p_delivery_id"),
-        )
-        .values(
-            attempt_count=WebhookDelivery.attempt_count + 1,
-            updated_at=bindparam("p_now"),
-            status=case((current, "SUCCEEDED"), else_=WebhookDelivery.status),
-            last_error=case((current, None), else_=WebhookDelivery.last_error),
-            next_attempt_at=case((current, None), else_=WebhookDelivery.next_attempt_at),
-        )
-        .returning(WebhookDelivery.id)
-        .cte("done")
-    )
-    # The table, not the mapped class: an ORM insert would read the parameters as rows.
-    table = WebhookAttempt.__table__
-    assert isinstance(table, Table)
-    names = [c.name for c in table.c if c.name not in ("seq", "delivery_id")]
-    row = select(*(bindparam(f"a_{n}", type_=table.c[n].type) for n in names), done.c.id)
-    return insert(table).from_select([*names, "delivery_id"], row).returning(table.c.id)
-
-
-# WITH done AS (UPDATE the delivery … RETURNING id) INSERT INTO webhook_attempts SELECT …
-_SUCCEED = _succeed_statement()
-
-
-async def succeed(
-    session: AsyncSession,
-    tenant_id: str,
-    delivery_id: str,
-    generation: int,
-    now: datetime,
-    attempt: dict[str, Any],
-) -> bool:
-    """Records a successful attempt in one statement (this runs for every delivery): the
-    attempt row, and the delivery counted and SUCCEEDED, unless a redelivery took it over
-    meanwhile. False when the delivery is gone (its webhook was deleted)."""
-    params = {f"a_{name}": value for name, value in attempt.items() if name != "delivery_id"}
-    params |= {
-        "p_tenant_id": tenant_id,
-        "p_delivery_id": delivery_id,
-        "p_generation": generation,
-        "p_now": now,
-    }
-    return (await session.execute(_SUCCEED, params)).first() is not None
-
-
-async def locked_delivery(
-    session: AsyncSession, tenant_id: str, delivery_id: str
-) -> WebhookDelivery | None:
-    return (
-        await session.execute(
-            select(WebhookDelivery)
-            .where(WebhookDelivery.tenant_id == tenant_id, WebhookDelivery.id == delivery_id)
-            .with_for_update()
-        )
-    ).scalar_one_or_none()
-
-
-async def add_attempt(session: AsyncSession, attempt: dict[str, Any]) -> None:
-    await session.execute(insert(WebhookAttempt).values(**attempt))
 
 
 async def get_delivery(
@@ -229,10 +157,8 @@ async def get_delivery(
     *,
     for_update: bool = False,
 ) -> WebhookDelivery | None:
-    statement = select(WebhookDelivery).where(
-        WebhookDelivery.tenant_id == tenant_id,
-        WebhookDelivery.webhook_id == webhook_id,
-        WebhookDelivery.id == delivery_id,
+    statement = _deliveries(tenant_id).where(
+        WebhookDelivery.webhook_id == webhook_id, WebhookDelivery.id == delivery_id
     )
     if for_update:
         statement = statement.with_for_update()
@@ -248,9 +174,7 @@ async def list_deliveries(
     status: str | None,
     event_type: str | None,
 ) -> Sequence[WebhookDelivery]:
-    statement = select(WebhookDelivery).where(
-        WebhookDelivery.tenant_id == tenant_id, WebhookDelivery.webhook_id == webhook_id
-    )
+    statement = _deliveries(tenant_id).where(WebhookDelivery.webhook_id == webhook_id)
     if status is not None:
         statement = statement.where(WebhookDelivery.status == status)
     if event_type is not None:
@@ -265,11 +189,8 @@ async def attempts_of(
         return {}
     rows = (
         await session.execute(
-            select(WebhookAttempt)
-            .where(
-                WebhookAttempt.tenant_id == tenant_id,
-                WebhookAttempt.delivery_id.in_(delivery_ids),
-            )
+            _attempts(tenant_id)
+            .where(WebhookAttempt.delivery_id.in_(delivery_ids))
             .order_by(WebhookAttempt.delivery_id, WebhookAttempt.seq)
         )
     ).scalars()
@@ -286,9 +207,8 @@ async def unfinished_deliveries_since(
     return (
         (
             await session.execute(
-                select(WebhookDelivery)
+                _deliveries(tenant_id)
                 .where(
-                    WebhookDelivery.tenant_id == tenant_id,
                     WebhookDelivery.webhook_id == webhook_id,
                     WebhookDelivery.status != "SUCCEEDED",
                     WebhookDelivery.created_at >= since,
@@ -305,12 +225,8 @@ async def unfinished_deliveries_since(
 async def note_success(session: AsyncSession, tenant_id: str, webhook_id: str) -> None:
     # Conditional: a healthy webhook (the usual case) is not rewritten on every delivery.
     await session.execute(
-        update(Webhook)
-        .where(
-            Webhook.tenant_id == tenant_id,
-            Webhook.id == webhook_id,
-            Webhook.failing_since.is_not(None),
-        )
+        _update(Webhook, tenant_id)
+        .where(Webhook.id == webhook_id, Webhook.failing_since.is_not(None))
         .values(failing_since=None)
     )
 
@@ -321,8 +237,8 @@ async def note_failure(
     """Marks the webhook failing (if it was not already) and returns since when."""
     row = (
         await session.execute(
-            update(Webhook)
-            .where(Webhook.tenant_id == tenant_id, Webhook.id == webhook_id)
+            _update(Webhook, tenant_id)
+            .where(Webhook.id == webhook_id)
             .values(failing_since=func.coalesce(Webhook.failing_since, now))
             .returning(Webhook.failing_since)
         )
@@ -334,8 +250,8 @@ async def disable_webhook(
     session: AsyncSession, tenant_id: str, webhook_id: str, reason: str, now: datetime
 ) -> None:
     await session.execute(
-        update(Webhook)
-        .where(Webhook.tenant_id == tenant_id, Webhook.id == webhook_id)
+        _update(Webhook, tenant_id)
+        .where(Webhook.id == webhook_id)
         .values(active=False, disabled_reason=reason, updated_at=now)
     )
 
@@ -350,9 +266,9 @@ async def give_up_pending(
     on its own): waiting for it could deadlock with that job, which locks the webhook.
     """
     waiting = (
-        select(WebhookDelivery.id)
+        _deliveries(tenant_id)
+        .with_only_columns(WebhookDelivery.id)
         .where(
-            WebhookDelivery.tenant_id == tenant_id,
             WebhookDelivery.webhook_id == webhook_id,
             WebhookDelivery.status == "PENDING",
         )
@@ -360,8 +276,194 @@ async def give_up_pending(
         .scalar_subquery()
     )
     await session.execute(
-        update(WebhookDelivery)
+        _update(WebhookDelivery, tenant_id)
         .where(WebhookDelivery.id.in_(waiting))
         .values(status="FAILED", last_error=reason, next_attempt_at=None, updated_at=now)
         .execution_options(synchronize_session=False)
     )
+
+
+# ---------------------------------------------------------------------------------------
+# The delivery worker: batches of one webhook's due deliveries
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Receiver:
+    """What a batch needs of its webhook and tenant, read once per batch."""
+
+    tenant_id: str
+    webhook_id: str
+    url: str
+    active: bool
+    secret_sealed: bytes
+    previous_secret_sealed: bytes | None
+    previous_secret_until: datetime | None
+    failing_since: datetime | None
+    mode: str
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    """One claimed delivery, as its attempt needs it."""
+
+    id: str
+    generation: int
+    schedule_step: int
+    body: bytes
+    needs_payload: bool
+    event_id: str
+
+
+async def webhook_of_delivery(
+    session: AsyncSession, tenant_id: str, delivery_id: str
+) -> str | None:
+    statement = _deliveries(tenant_id).with_only_columns(WebhookDelivery.webhook_id)
+    found = await session.execute(statement.where(WebhookDelivery.id == delivery_id))
+    return found.scalar_one_or_none()
+
+
+async def receiver(session: AsyncSession, tenant_id: str, webhook_id: str) -> Receiver | None:
+    row = (
+        await session.execute(
+            _webhooks(tenant_id)
+            .with_only_columns(
+                Webhook.url,
+                Webhook.active,
+                Webhook.secret_sealed,
+                Webhook.previous_secret_sealed,
+                Webhook.previous_secret_until,
+                Webhook.failing_since,
+                Tenant.mode,
+            )
+            .join(Tenant, Tenant.id == Webhook.tenant_id)
+            .where(Webhook.id == webhook_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    return Receiver(tenant_id, webhook_id, *row)
+
+
+async def claim_due(
+    session: AsyncSession,
+    tenant_id: str,
+    webhook_id: str,
+    now: datetime,
+    lease_until: datetime,
+    limit: int,
+    task_name: str,
+) -> list[Due]:
+    """Claims up to ``limit`` of the webhook's due deliveries, oldest first.
+
+    A claim is a lease: ``next_attempt_at`` moves to ``lease_until``, so a batch whose
+    worker dies comes due again then (and the sweep claims it). ``SKIP LOCKED``: two
+    workers never wait on each other, and take different rows. The claimed deliveries'
+    queued jobs are removed in the same statement's transaction: this batch does their work.
+    """
+    due = (
+        _deliveries(tenant_id)
+        .with_only_columns(WebhookDelivery.id)
+        .where(
+            WebhookDelivery.webhook_id == webhook_id,
+            WebhookDelivery.status == "PENDING",
+            WebhookDelivery.next_attempt_at <= now,
+        )
+        .order_by(WebhookDelivery.seq)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    rows = await session.execute(
+        _update(WebhookDelivery, tenant_id)
+        .where(WebhookDelivery.id.in_(due))
+        .values(next_attempt_at=lease_until)
+        .returning(
+            WebhookDelivery.id,
+            WebhookDelivery.generation,
+            WebhookDelivery.schedule_step,
+            WebhookDelivery.body,
+            WebhookDelivery.needs_payload,
+            WebhookDelivery.event_id,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    claimed = [
+        Due(r.id, r.generation, r.schedule_step, bytes(r.body), r.needs_payload, r.event_id)
+        for r in rows
+    ]
+    if claimed:
+        await session.execute(
+            text(
+                "DELETE FROM procrastinate_jobs WHERE status = 'todo' AND task_name = :task"
+                " AND args->>'delivery_id' = ANY(:ids)"
+            ),
+            {"task": task_name, "ids": [d.id for d in claimed]},
+        )
+    return claimed
+
+
+async def due_webhooks(session: AsyncSession, now: datetime, limit: int) -> list[tuple[str, str]]:
+    """Across tenants (the sweep's query): (tenant, webhook) pairs with a due delivery."""
+    rows = await session.execute(
+        select(WebhookDelivery.tenant_id, WebhookDelivery.webhook_id)
+        .where(WebhookDelivery.status == "PENDING", WebhookDelivery.next_attempt_at <= now)
+        .group_by(WebhookDelivery.tenant_id, WebhookDelivery.webhook_id)
+        .limit(limit)
+    )
+    return [(row[0], row[1]) for row in rows]
+
+
+# One statement for a batch's outcomes: every delivery counted and moved on (unless a
+# redelivery took it over meanwhile: then only counted), and every attempt stored.
+_RECORD = text(
+    """
+WITH outcome AS (
+    SELECT * FROM unnest(
+        CAST(:ids AS text[]), CAST(:generations AS int[]), CAST(:statuses AS text[]),
+        CAST(:next_at AS timestamptz[]), CAST(:errors AS text[]), CAST(:last_errors AS text[]),
+        CAST(:retrying AS bool[]),
+        CAST(:attempt_ids AS text[]), CAST(:attempted_at AS timestamptz[]),
+        CAST(:status_codes AS int[]), CAST(:durations AS int[]), CAST(:succeeded AS bool[]),
+        CAST(:responses AS text[])
+    ) AS o(id, generation, status, next_at, error, last_error, retrying, attempt_id,
+           attempted_at, status_code, duration_ms, succeeded, response)
+), moved AS (
+    UPDATE webhook_deliveries AS d SET
+        attempt_count = d.attempt_count + 1,
+        updated_at = :now,
+        status = CASE WHEN d.generation = o.generation AND d.status = 'PENDING'
+                      THEN o.status ELSE d.status END,
+        next_attempt_at = CASE WHEN d.generation = o.generation AND d.status = 'PENDING'
+                               THEN o.next_at ELSE d.next_attempt_at END,
+        last_error = CASE WHEN d.generation = o.generation AND d.status = 'PENDING'
+                          THEN o.last_error ELSE d.last_error END,
+        schedule_step = CASE WHEN d.generation = o.generation AND d.status = 'PENDING'
+                             AND o.retrying THEN d.schedule_step + 1 ELSE d.schedule_step END,
+        generation = CASE WHEN d.generation = o.generation AND d.status = 'PENDING'
+                          AND o.retrying THEN d.generation + 1 ELSE d.generation END
+    FROM outcome AS o
+    WHERE d.tenant_id = :tenant_id AND d.id = o.id
+    RETURNING d.id, d.generation, d.next_attempt_at, (d.generation <> o.generation) AS retried
+)
+, stored AS (
+    INSERT INTO webhook_attempts (id, tenant_id, delivery_id, attempted_at, status_code,
+                                  duration_ms, succeeded, error, response)
+    SELECT o.attempt_id, :tenant_id, o.id, o.attempted_at, o.status_code, o.duration_ms,
+           o.succeeded, CASE WHEN o.succeeded THEN NULL ELSE o.error END, o.response
+    FROM outcome AS o JOIN moved AS m ON m.id = o.id
+)
+SELECT id, generation, next_attempt_at FROM moved WHERE retried
+"""
+)
+
+
+async def record_outcomes(
+    session: AsyncSession, tenant_id: str, now: datetime, columns: dict[str, list[Any]]
+) -> list[tuple[str, int, datetime]]:
+    """Stores a batch's outcomes (parallel lists, see ``_RECORD``) in one statement.
+
+    Returns the deliveries that were rescheduled (id, new generation, when), for their jobs.
+    """
+    rows = await session.execute(_RECORD, {"tenant_id": tenant_id, "now": now} | columns)
+    return [(row[0], row[1], row[2]) for row in rows]

@@ -1,57 +1,141 @@
-"""Webhook delivery tasks."""
+"""Webhook delivery tasks: batches of one webhook's due deliveries.
+
+The delivery rows are the queue; jobs are wake-ups. Fan-out still defers one job per
+delivery in the event's transaction (so a delivery exists exactly when its job does), and
+a retry or a redelivery defers one for when it is due. A job that runs finds its
+delivery's webhook and *drains* it: it claims up to ``BATCH_SIZE`` due deliveries at a
+time (``FOR UPDATE SKIP LOCKED``, a lease on ``next_attempt_at``, the claimed deliveries'
+queued jobs removed in the same transaction), sends them concurrently (at most
+``SENDS_PER_RECEIVER`` at once, over the worker's kept-alive connections, each within the
+timeout), and records every outcome in one statement, until nothing of the webhook is due.
+
+One webhook drains in one loop per process: a job for a webhook already draining here
+ends at once (the loop takes its delivery), so a slow receiver holds one worker slot and
+its own connections, never the deliveries of other receivers, which other slots drain.
+
+Nothing is lost when a worker dies mid-batch: the claimed deliveries are still PENDING,
+due again when their lease runs out, and ``sweep`` (every minute, once across workers)
+drains every webhook with a due delivery, whether its job was lost or never ran. A batch
+sent but not recorded is sent again: delivery is at least once, with the same bytes.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from typing import TYPE_CHECKING
 
 import procrastinate
 
 from sahod.config import Settings
 from sahod.db import session_scope
 from sahod.kit.services import runtime_of
-from sahod.webhooks import sender, service
+from sahod.webhooks import delivery, sender
+from sahod.webhooks.repository import Due
 from sahod.webhooks.signing import signature_headers
 
+if TYPE_CHECKING:
+    from sahod.kit.services import AnyServices as Runtime
+
 log = logging.getLogger(__name__)
+
+SWEEP_TASK = "sahod.webhooks.sweep"
+BATCH_SIZE = 200
+SENDS_PER_RECEIVER = 20
+"""Requests in flight to one webhook from one worker process."""
+SWEPT_WEBHOOKS = 100
+_DRAINING = "webhooks.draining"
+
+
+async def _one_batch(runtime: Runtime, tenant_id: str, webhook_id: str) -> bool:
+    """Claim, send and record one batch; False when nothing of the webhook was due."""
+    clock, settings = runtime.clock, runtime.settings
+    # No transaction stays open across the requests: a slow receiver must not hold a
+    # connection or a row lock for up to the timeout.
+    async with session_scope(runtime.session_factory) as session:
+        batch = await delivery.claim_batch(
+            session,
+            runtime.sealer,
+            tenant_id,
+            webhook_id,
+            clock.now(),
+            settings,
+            size=BATCH_SIZE,
+            concurrency=SENDS_PER_RECEIVER,
+        )
+    if batch is None:
+        return False
+    client = sender.client_for(runtime, production=batch.production)
+    gate = asyncio.Semaphore(SENDS_PER_RECEIVER)
+
+    async def send(item: Due) -> delivery.Sent:
+        async with gate:
+            attempted_at = clock.now()
+            headers = signature_headers(
+                item.body, item.event_id, int(attempted_at.timestamp()), batch.secrets
+            )
+            outcome = await sender.send(client, batch.receiver.url, item.body, headers, settings)
+            return delivery.Sent(item=item, attempted_at=attempted_at, outcome=outcome)
+
+    sent = await asyncio.gather(*(send(item) for item in batch.items))
+    async with session_scope(runtime.session_factory) as session:
+        failed = await delivery.record_batch(session, batch, sent, clock.now(), settings)
+    if failed:
+        errors = {str(s.outcome.error) for s in sent if not s.outcome.succeeded}
+        log.info("%d webhook deliveries to %s failed: %s", failed, webhook_id, sorted(errors))
+    return True
+
+
+async def drain(runtime: Runtime, tenant_id: str, webhook_id: str) -> None:
+    """Send the webhook's due deliveries, batch after batch, until none is due."""
+    draining = runtime.extras.setdefault(_DRAINING, set())
+    assert isinstance(draining, set)
+    key = (tenant_id, webhook_id)
+    while True:
+        if key in draining:
+            return  # the loop already draining it takes this job's delivery too
+        draining.add(key)
+        try:
+            while await _one_batch(runtime, tenant_id, webhook_id):
+                pass
+        finally:
+            draining.discard(key)
+        # Once more after letting go: a job that found the loop busy has just ended.
+        if not await _one_batch(runtime, tenant_id, webhook_id):
+            return
 
 
 async def deliver(
     context: procrastinate.JobContext, delivery_id: str, tenant_id: str, generation: int
 ) -> None:
-    """One attempt of one delivery. A retry is another job, deferred by ``record`` with a
-    ``schedule_at``: no job sleeps, and a worker restart loses nothing."""
+    """A wake-up for one delivery: drains its webhook (``generation`` tells jobs apart)."""
     runtime = runtime_of(context)
-    clock, settings = runtime.clock, runtime.settings
-    # No transaction stays open across the request: a slow receiver must not hold a
-    # connection or a row lock for up to the timeout.
     async with session_scope(runtime.session_factory) as session:
-        claimed = await service.claim(
-            session, runtime.sealer, tenant_id, delivery_id, generation, clock.now()
-        )
-    if claimed is None:
-        return
-    attempted_at = clock.now()
-    headers = signature_headers(
-        claimed.body, claimed.message_id, int(attempted_at.timestamp()), claimed.secrets
-    )
-    client = sender.client_for(runtime, production=claimed.production)
-    outcome = await sender.send(client, claimed.url, claimed.body, headers, settings)
+        webhook_id = await delivery.webhook_of(session, tenant_id, delivery_id)
+    if webhook_id is None:
+        return  # the webhook was deleted, and its deliveries with it
+    await drain(runtime, tenant_id, webhook_id)
+
+
+async def sweep(context: procrastinate.JobContext, timestamp: int) -> None:
+    """Drains every webhook with a due delivery whose wake-up is gone (a lease that ran
+    out after a worker died, a job lost with its process)."""
+    runtime = runtime_of(context)
     async with session_scope(runtime.session_factory) as session:
-        await service.record(session, claimed, outcome, attempted_at, clock.now(), settings)
-    if not outcome.succeeded:
-        log.info(
-            "webhook delivery %s to %s failed: %s", delivery_id, claimed.webhook_id, outcome.error
-        )
+        due = await delivery.due_webhooks(session, runtime.clock.now(), SWEPT_WEBHOOKS)
+    await asyncio.gather(*(drain(runtime, tenant_id, webhook_id) for tenant_id, webhook_id in due))
 
 
 def register(app: procrastinate.App, settings: Settings | None = None) -> None:
     """Add the webhook tasks to ``app``. Their settings are read from the runtime at each
     run, so ``settings`` is not needed here."""
     # Retries here are for Sahod's own failures (the database unreachable, a bug): a
-    # receiver's failure is not an exception, it is recorded and rescheduled by ``record``.
-    # A job retried after the request went out sends it again: delivery is at least once.
+    # receiver's failure is not an exception, it is recorded and rescheduled.
     app.task(
-        name=service.DELIVER_TASK,
+        name=delivery.DELIVER_TASK,
         pass_context=True,
         retry=procrastinate.RetryStrategy(max_attempts=5, exponential_wait=4),
     )(deliver)
+    app.periodic(cron="* * * * *")(
+        app.task(name=SWEEP_TASK, pass_context=True, queueing_lock=SWEEP_TASK)(sweep)
+    )

@@ -1,0 +1,445 @@
+"""Delivery: the fan-out of events into deliveries, each attempt, and resending.
+
+An event becomes one delivery per matching active webhook, in the transaction that wrote
+the event, each with a procrastinate job deferred in that same transaction: an event is
+delivered exactly when its change commits. Deliveries are sent in batches of one webhook
+(``claim_batch``, the HTTP requests, ``record_batch``; see ``sahod.webhooks.tasks``); a
+failure reschedules the delivery on the retry schedule, with a job to wake it then.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sahod.config import Settings
+from sahod.datapoints import repository as datapoints_repository
+from sahod.datapoints.kinds import DataPointKind
+from sahod.datapoints.service import wire_item
+from sahod.errors import InvalidParameters, MissingResource
+from sahod.kit import jobs
+from sahod.kit.crypto import Sealer
+from sahod.kit.ids import DELIVERY, new_id
+from sahod.kit.pagination import PageRequest, encode_cursor
+from sahod.tenants.schemas import TenantContext, TenantMode
+from sahod.webhooks import repository
+from sahod.webhooks.models import WebhookAttempt, WebhookDelivery
+from sahod.webhooks.schemas import (
+    PAYLOAD_EVENTS,
+    AttemptOut,
+    DeliveryOut,
+    DeliveryStatus,
+    EventType,
+)
+from sahod.webhooks.sender import Outcome
+from sahod.webhooks.subscriptions import active_webhook, owned_webhook, sealing_context
+
+DELIVER_TASK = "sahod.webhooks.deliver"
+ATTEMPT = "att"
+PAYLOAD_ITEMS = 300
+"""At most this many data points of each kind ride in a TASK_FINISHED body."""
+
+PENDING = DeliveryStatus.PENDING.value
+SUCCEEDED = DeliveryStatus.SUCCEEDED.value
+FAILED = DeliveryStatus.FAILED.value
+
+_random = secrets.SystemRandom()
+
+
+async def fan_out(
+    session: AsyncSession, tenant_id: str, envelope: dict[str, Any], written_at: datetime
+) -> int:
+    """One delivery, and its job, per active webhook of the tenant that wants the event.
+
+    ``envelope`` is the event's webhook body (``id``, ``type``, ``data``…), as the events
+    package writes it; webhooks knows nothing else of events.
+    """
+    event_id, event_type = str(envelope["id"]), str(envelope["type"])
+    subscribers = await repository.subscribers(session, tenant_id, event_type)
+    if not subscribers:
+        return 0
+    body = orjson.dumps(envelope)
+    data = envelope.get("data") or {}
+    wants_payload = event_type in PAYLOAD_EVENTS and bool(data.get("taskId"))
+    deliveries = [
+        {
+            "id": new_id(DELIVERY),
+            "tenant_id": tenant_id,
+            "webhook_id": subscriber.id,
+            "event_id": event_id,
+            "event_type": event_type,
+            "body": body,
+            "needs_payload": wants_payload and subscriber.include_payload,
+            "status": PENDING,
+            "attempt_count": 0,
+            "schedule_step": 0,
+            "generation": 1,
+            "next_attempt_at": written_at,
+            "created_at": written_at,
+            "updated_at": written_at,
+        }
+        for subscriber in subscribers
+    ]
+    await repository.add_deliveries(session, deliveries)
+    # All first attempts in one statement, in the event's transaction.
+    await jobs.defer_many(
+        session,
+        DELIVER_TASK,
+        [
+            (None, None, {"delivery_id": d["id"], "tenant_id": tenant_id, "generation": 1})
+            for d in deliveries
+        ],
+    )
+    return len(deliveries)
+
+
+async def _defer_attempt(
+    session: AsyncSession, delivery: WebhookDelivery, *, at: datetime | None
+) -> None:
+    await jobs.defer(
+        session,
+        DELIVER_TASK,
+        schedule_at=at,
+        delivery_id=delivery.id,
+        tenant_id=delivery.tenant_id,
+        generation=delivery.generation,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Batches: claim (a transaction), the requests (no transaction open), record (another)
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """Claimed deliveries of one webhook, and everything their requests need, committed
+    before the first request starts."""
+
+    receiver: repository.Receiver
+    items: list[repository.Due]
+    secrets: list[str]
+    """The current secret, then the previous one while its grace period lasts."""
+    production: bool
+
+
+def lease_seconds(settings: Settings, size: int, concurrency: int) -> float:
+    """How long a claimed batch stays out of every other claim: long enough for all its
+    requests to time out, one round of ``concurrency`` after another, and one more timeout
+    for the recording."""
+    rounds = -(-size // max(1, concurrency))
+    return (rounds + 1) * settings.webhook_timeout_seconds
+
+
+async def webhook_of(session: AsyncSession, tenant_id: str, delivery_id: str) -> str | None:
+    return await repository.webhook_of_delivery(session, tenant_id, delivery_id)
+
+
+async def claim_batch(
+    session: AsyncSession,
+    sealer: Sealer,
+    tenant_id: str,
+    webhook_id: str,
+    now: datetime,
+    settings: Settings,
+    *,
+    size: int,
+    concurrency: int,
+) -> Batch | None:
+    """Up to ``size`` due deliveries of the webhook, leased to this worker; None when
+    there is nothing to send (no due delivery, or the webhook is gone or inactive)."""
+    receiver = await repository.receiver(session, tenant_id, webhook_id)
+    if receiver is None:
+        return None  # deleted, and its deliveries with it
+    if not receiver.active:
+        await repository.give_up_pending(
+            session, tenant_id, webhook_id, "the webhook is not active", now
+        )
+        return None
+    lease_until = now + timedelta(seconds=lease_seconds(settings, size, concurrency))
+    items = await repository.claim_due(
+        session, tenant_id, webhook_id, now, lease_until, size, DELIVER_TASK
+    )
+    if not items:
+        return None
+    for index, item in enumerate(items):
+        if item.needs_payload:
+            # Built once, at the first attempt, then kept: every retry sends the same bytes.
+            body = await repository.store_body(
+                session, tenant_id, item.id, await _with_payload(session, tenant_id, item.body)
+            )
+            items[index] = replace(item, body=body, needs_payload=False)
+    context = sealing_context(webhook_id)
+    keys = [sealer.open(receiver.secret_sealed, context).decode()]
+    if (
+        receiver.previous_secret_sealed is not None
+        and receiver.previous_secret_until is not None
+        and receiver.previous_secret_until > now
+    ):
+        keys.append(sealer.open(receiver.previous_secret_sealed, context).decode())
+    return Batch(
+        receiver=receiver,
+        items=items,
+        secrets=keys,
+        production=receiver.mode == TenantMode.PRODUCTION.value,
+    )
+
+
+async def _with_payload(session: AsyncSession, tenant_id: str, body: bytes) -> bytes:
+    """The body with the task's data points: each kind the task added or changed, under its
+    lower-case path, as a list page ``{nextCursor, items}`` of at most 300 items."""
+    envelope = orjson.loads(body)
+    data = envelope.get("data") or {}
+    task_id = data.get("taskId")
+    if not isinstance(task_id, str):
+        return body
+    rows = await datapoints_repository.task_datapoints(
+        session, tenant_id, task_id, PAYLOAD_ITEMS + 1
+    )
+    pages: dict[str, list[Any]] = {}
+    for row in rows:
+        pages.setdefault(row.kind, []).append(row)
+    listed = data.get("datapoints") or data.get("dataPoints") or []
+    for kind in DataPointKind:
+        found = pages.get(kind.value, [])
+        if not found and kind.value not in listed:
+            continue
+        kept = found[:PAYLOAD_ITEMS]
+        # More than a page: the rest continue on GET /v1/<kind>?sourceId=… with this cursor
+        # (newest first, as every list).
+        more = len(found) > PAYLOAD_ITEMS
+        data[kind.path] = {
+            "nextCursor": encode_cursor(kept[-1].seq) if more else None,
+            "items": [wire_item(row) for row in kept],
+        }
+    envelope["data"] = data
+    return orjson.dumps(envelope)
+
+
+def retry_delay(settings: Settings, step: int, retry_after: float | None) -> float | None:
+    """Seconds until the next attempt, or None when the schedule has run out."""
+    schedule = settings.webhook_retry_schedule
+    if step >= len(schedule):
+        return None
+    jitter = settings.webhook_retry_jitter
+    delay = schedule[step] * (1 + _random.uniform(-jitter, jitter))
+    if retry_after is not None:
+        delay = max(delay, min(retry_after, settings.webhook_retry_after_max_seconds))
+    return max(0.0, delay)
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """One request of a batch, as it went."""
+
+    item: repository.Due
+    attempted_at: datetime
+    outcome: Outcome
+
+
+async def record_batch(
+    session: AsyncSession, batch: Batch, sent: Sequence[Sent], now: datetime, settings: Settings
+) -> int:
+    """Store every attempt of the batch and decide what follows each: done, a retry, or
+    giving up. Returns how many failed.
+
+    The webhook first (healthy again, failing, or disabled), then all deliveries and
+    attempts in one statement, then (when disabled) the webhook's other waiting deliveries:
+    the order every writer of both uses, so recording and a change or deletion of the
+    webhook cannot deadlock. A delivery redelivered while its request was out is counted,
+    and its attempt kept, but its state belongs to the redelivery.
+    """
+    tenant_id, webhook_id = batch.receiver.tenant_id, batch.receiver.webhook_id
+    failed = [s for s in sent if not s.outcome.succeeded]
+    disabled: str | None = None
+    if any(s.outcome.status_code == 410 for s in failed):
+        await repository.disable_webhook(session, tenant_id, webhook_id, "GONE", now)
+        disabled = "it answered 410 Gone"
+    elif failed and len(failed) == len(sent):
+        failing_since = await repository.note_failure(session, tenant_id, webhook_id, now)
+        if failing_since is None:
+            return len(failed)  # the webhook was deleted while the requests were out
+        if now - failing_since >= timedelta(seconds=settings.webhook_disable_after_seconds):
+            since = failing_since.isoformat().replace("+00:00", "Z")
+            await repository.disable_webhook(session, tenant_id, webhook_id, "FAILING", now)
+            disabled = f"no successful delivery since {since}"
+    elif batch.receiver.failing_since is not None:
+        # A healthy webhook (the usual case) is not rewritten on every batch.
+        await repository.note_success(session, tenant_id, webhook_id)
+
+    columns: dict[str, list[Any]] = {
+        name: []
+        for name in (
+            "ids", "generations", "statuses", "next_at", "errors", "last_errors", "retrying",
+            "attempt_ids", "attempted_at", "status_codes", "durations", "succeeded", "responses",
+        )
+    }  # fmt: skip
+    for one in sent:
+        outcome, item = one.outcome, one.item
+        status, next_at = SUCCEEDED, None
+        if not outcome.succeeded:
+            delay = (
+                None
+                if disabled
+                else retry_delay(settings, item.schedule_step, outcome.retry_after_seconds)
+            )
+            status = FAILED if delay is None else PENDING
+            next_at = None if delay is None else now + timedelta(seconds=delay)
+        columns["ids"].append(item.id)
+        columns["generations"].append(item.generation)
+        columns["statuses"].append(status)
+        columns["next_at"].append(next_at)
+        columns["errors"].append(outcome.error)
+        # Given up because the webhook was disabled: the delivery says why.
+        gave_up = disabled is not None and not outcome.succeeded
+        columns["last_errors"].append(
+            f"the webhook was disabled: {disabled}" if gave_up else outcome.error
+        )
+        columns["retrying"].append(next_at is not None)
+        columns["attempt_ids"].append(new_id(ATTEMPT))
+        columns["attempted_at"].append(one.attempted_at)
+        columns["status_codes"].append(outcome.status_code)
+        columns["durations"].append(outcome.duration_ms)
+        columns["succeeded"].append(outcome.succeeded)
+        columns["responses"].append(outcome.response)
+    rescheduled = await repository.record_outcomes(session, tenant_id, now, columns)
+    for delivery_id, generation, at in rescheduled:
+        # The wake-up for a retry: its job claims whatever of the webhook is due by then.
+        await jobs.defer(
+            session,
+            DELIVER_TASK,
+            schedule_at=at,
+            delivery_id=delivery_id,
+            tenant_id=tenant_id,
+            generation=generation,
+        )
+    if disabled is not None:
+        await repository.give_up_pending(
+            session, tenant_id, webhook_id, f"the webhook was disabled: {disabled}", now
+        )
+    return len(failed)
+
+
+async def due_webhooks(session: AsyncSession, now: datetime, limit: int) -> list[tuple[str, str]]:
+    """(tenant, webhook) pairs with a delivery due: retries whose job was lost, and
+    batches whose worker died (their lease ran out)."""
+    return await repository.due_webhooks(session, now, limit)
+
+
+# ---------------------------------------------------------------------------------------
+# Deliveries, as the tenant sees them; resending
+# ---------------------------------------------------------------------------------------
+
+
+def delivery_out(delivery: WebhookDelivery, attempts: Sequence[WebhookAttempt]) -> DeliveryOut:
+    return DeliveryOut(
+        id=delivery.id,
+        webhook_id=delivery.webhook_id,
+        event_id=delivery.event_id,
+        event_type=delivery.event_type,
+        status=DeliveryStatus(delivery.status),
+        attempt_count=delivery.attempt_count,
+        next_attempt_at=delivery.next_attempt_at,
+        last_error=delivery.last_error,
+        created_at=delivery.created_at,
+        updated_at=delivery.updated_at,
+        attempts=[
+            AttemptOut(
+                id=a.id,
+                attempted_at=a.attempted_at,
+                status_code=a.status_code,
+                duration_ms=a.duration_ms,
+                succeeded=a.succeeded,
+                error=a.error,
+                response=a.response,
+            )
+            for a in attempts
+        ],
+    )
+
+
+async def list_deliveries(
+    session: AsyncSession,
+    tenant: TenantContext,
+    webhook_id: str,
+    page: PageRequest,
+    *,
+    status: DeliveryStatus | None,
+    event_type: EventType | None,
+) -> tuple[Sequence[WebhookDelivery], dict[str, list[WebhookAttempt]]]:
+    await owned_webhook(session, tenant, webhook_id)
+    rows = await repository.list_deliveries(
+        session,
+        tenant.id,
+        webhook_id,
+        page,
+        status=status.value if status else None,
+        event_type=event_type.value if event_type else None,
+    )
+    attempts = await repository.attempts_of(session, tenant.id, [d.id for d in rows])
+    return rows, attempts
+
+
+async def get_delivery(
+    session: AsyncSession, tenant: TenantContext, webhook_id: str, delivery_id: str
+) -> DeliveryOut:
+    await owned_webhook(session, tenant, webhook_id)
+    delivery = await repository.get_delivery(session, tenant.id, webhook_id, delivery_id)
+    if delivery is None:
+        raise MissingResource(f"There is no delivery {delivery_id} of webhook {webhook_id}.")
+    attempts = await repository.attempts_of(session, tenant.id, [delivery.id])
+    return delivery_out(delivery, attempts.get(delivery.id, []))
+
+
+async def _restart(session: AsyncSession, delivery: WebhookDelivery, now: datetime) -> None:
+    """Send again now, with a fresh retry schedule; a job already queued becomes stale."""
+    delivery.status = PENDING
+    delivery.schedule_step = 0
+    delivery.generation += 1
+    delivery.next_attempt_at = now
+    delivery.updated_at = now
+    await _defer_attempt(session, delivery, at=None)
+
+
+async def redeliver(
+    session: AsyncSession,
+    tenant: TenantContext,
+    webhook_id: str,
+    delivery_id: str,
+    now: datetime,
+) -> DeliveryOut:
+    await active_webhook(session, tenant, webhook_id)
+    delivery = await repository.get_delivery(
+        session, tenant.id, webhook_id, delivery_id, for_update=True
+    )
+    if delivery is None:
+        raise MissingResource(f"There is no delivery {delivery_id} of webhook {webhook_id}.")
+    await _restart(session, delivery, now)
+    await session.flush()
+    attempts = await repository.attempts_of(session, tenant.id, [delivery.id])
+    return delivery_out(delivery, attempts.get(delivery.id, []))
+
+
+async def recover(
+    session: AsyncSession,
+    tenant: TenantContext,
+    webhook_id: str,
+    since: datetime,
+    now: datetime,
+) -> int:
+    """Send again every delivery since ``since`` that has not succeeded (failed, or still
+    waiting for a retry: those are brought forward)."""
+    if since > now:
+        raise InvalidParameters("since must not be in the future")
+    await active_webhook(session, tenant, webhook_id)
+    deliveries = await repository.unfinished_deliveries_since(session, tenant.id, webhook_id, since)
+    for delivery in deliveries:
+        await _restart(session, delivery, now)
+    await session.flush()
+    return len(deliveries)
