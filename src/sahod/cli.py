@@ -135,8 +135,14 @@ def _serve(settings: Settings) -> None:
     a supervised child process and the API in this process (or N uvicorn worker
     processes), so queued work never competes with requests for one event loop."""
     from sahod import migrate
+    from sahod.keys.keyring import load_sealer
+    from sahod.portal_routing.targets import check_portal_urls
     from sahod.supervisor import ChildProcess, child_environment
 
+    # Settings a server must not start with are refused here, once, before any process or
+    # the embedded database starts (main prints why, without a traceback).
+    load_sealer(settings)
+    check_portal_urls(settings)
     database_url, embedded = resolve_database_url(settings)
     worker: ChildProcess | None = None
     try:

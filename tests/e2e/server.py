@@ -88,6 +88,7 @@ def start_sahod(
             "SAHOD_WEBHOOK_SANDBOX_ALLOWED_NETWORKS": '["127.0.0.0/8", "::1/128"]',
             # The tests send bursts; tests that check the limit set it.
             "SAHOD_RATE_LIMIT_PER_IP": "0",
+            "SAHOD_AUTH_FAILURES_PER_MINUTE": "0",
             "SAHOD_LINK_ACCOUNTS_PER_TOKEN_HOUR": "0",
             "SAHOD_LINK_ACCOUNTS_PER_USER_DAY": "0",
         }

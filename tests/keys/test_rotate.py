@@ -17,7 +17,7 @@ from sahod.kit.clock import ManualClock
 from sahod.kit.crypto import Sealer, sealed_key_id
 from sahod.providers.base import Credentials
 from sahod.runtime import Runtime
-from sahod.sandbox.server import BackgroundPortals
+from sahod.providers.sandbox import BackgroundPortals
 from sahod.sync.pipeline import Pipeline
 from sahod.sync.service import link_account
 from sahod.tasks.models import Task

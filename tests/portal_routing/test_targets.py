@@ -16,7 +16,7 @@ from sahod.kit.clock import ManualClock
 from sahod.portal_routing.targets import PortalConfigurationError, check_portal_urls
 from sahod.providers.base import Credentials, ErrorCode
 from sahod.runtime import Runtime
-from sahod.sandbox.server import BackgroundPortals
+from sahod.providers.sandbox import BackgroundPortals
 from sahod.sync.pipeline import Pipeline
 from sahod.sync.service import link_account
 from sahod.tasks.models import Task

@@ -60,7 +60,10 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: _error("INVALID_TOKEN: missing or wrong credentials"),
     404: _error("MISSING_RESOURCE: no such object for this tenant"),
     415: _error("UNSUPPORTED_TYPE: a request body that is not JSON"),
+    429: _error("REQUEST_LIMIT_EXCEEDED: over a rate limit; wait for Retry-After"),
     500: _error("SERVER_ERROR"),
+    503: _error("SERVER_UNAVAILABLE: the database is unreachable; wait for Retry-After"),
+    504: _error("TIME_LIMIT_EXCEEDED: the database could not answer in time"),
 }
 
 
