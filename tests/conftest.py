@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from sahod.app import create_app
@@ -135,8 +136,20 @@ async def session(runtime: Runtime) -> AsyncIterator[AsyncSession]:
 
 
 @pytest.fixture
-def app(runtime: Runtime) -> object:
-    return create_app(runtime=runtime)
+def app(process_app: FastAPI, runtime: Runtime) -> object:
+    """The app, pointed at this test's runtime (its rolled-back transaction and clock)."""
+    process_app.state.runtime = runtime
+    process_app.state.session_factory = runtime.session_factory
+    process_app.state.clock = runtime.clock
+    return process_app
+
+
+@pytest.fixture(scope="session")
+def process_app(shared_runtime: Runtime) -> FastAPI:
+    """One app per test process: FastAPI analyses a route's dependencies and models the
+    first time an app serves it, which cost more than most tests do; ``app`` gives each
+    test its own runtime on it."""
+    return create_app(runtime=shared_runtime)
 
 
 @dataclass

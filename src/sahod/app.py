@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -67,6 +68,10 @@ async def refuse_nul_characters(request: Request) -> None:
             raise InvalidParameters(f"{name} must not contain NUL characters")
 
 
+# Built once per process: the routers are module-level and never change, and building the
+# v1 router (FastAPI analyses every route's dependencies and models) costs more than the
+# rest of an app; each app includes the same finished router.
+@functools.cache
 def api_router() -> APIRouter:
     v1 = APIRouter(
         prefix="/v1",

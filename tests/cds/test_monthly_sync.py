@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from sqlalchemy import text
 
 from sahod.accounts.sync_dates import next_sync_after, sync_day_of
@@ -50,6 +51,7 @@ async def _balances(harness: Harness, account_id: str) -> dict[str, float]:
     return {row.id: row.balance for row in rows}
 
 
+@pytest.mark.slow
 async def test_fourteen_months_of_monthly_syncs(harness: Harness) -> None:
     accounts: dict[str, str] = {}
     for provider, connected_at in CONNECTIONS:

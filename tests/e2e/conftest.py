@@ -16,6 +16,15 @@ import pytest
 from tests.e2e.server import SERVER_TEST_ENV, SahodProcess, start_sahod
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything here starts real `sahod` processes (and some a browser or a private
+    PostgreSQL): seconds per test, so `make test-fast` leaves them to `make test`."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.slow)
+
+
 @dataclass(frozen=True)
 class LiveServer:
     process: SahodProcess

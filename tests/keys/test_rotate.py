@@ -16,8 +16,8 @@ from sahod.keys.rotate import SEALED_COLUMNS, remaining_under_old_keys, rotate
 from sahod.kit.clock import ManualClock
 from sahod.kit.crypto import Sealer, sealed_key_id
 from sahod.providers.base import Credentials
-from sahod.runtime import Runtime
 from sahod.providers.sandbox import BackgroundPortals
+from sahod.runtime import Runtime
 from sahod.sync.pipeline import Pipeline
 from sahod.sync.service import link_account
 from sahod.tasks.models import Task

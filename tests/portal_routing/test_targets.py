@@ -15,8 +15,8 @@ from sahod.config import Settings
 from sahod.kit.clock import ManualClock
 from sahod.portal_routing.targets import PortalConfigurationError, check_portal_urls
 from sahod.providers.base import Credentials, ErrorCode
-from sahod.runtime import Runtime
 from sahod.providers.sandbox import BackgroundPortals
+from sahod.runtime import Runtime
 from sahod.sync.pipeline import Pipeline
 from sahod.sync.service import link_account
 from sahod.tasks.models import Task

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
+import pytest
+
 from sahod.db import session_scope
 from sahod.runtime import Runtime
 from sahod.webhooks import delivery
@@ -50,6 +52,7 @@ async def test_a_batch_whose_worker_died_is_sent_again_once_its_lease_runs_out(
         await client.aclose()
 
 
+@pytest.mark.slow
 async def test_a_slow_receiver_does_not_hold_up_another(delivery_env: EnvFactory) -> None:
     async with (
         delivery_env(webhook_timeout_seconds=10.0) as env,
