@@ -14,7 +14,7 @@ ends at once (the loop takes its delivery), so a slow receiver holds one worker 
 its own connections, never the deliveries of other receivers, which other slots drain.
 
 Nothing is lost when a worker dies mid-batch: the claimed deliveries are still PENDING,
-due again when their lease runs out, and ``sweep`` (every minute, once across workers)
+due again when their lease runs out, and ``sweep`` (every 10 s, once across workers)
 drains every webhook with a due delivery, whether its job was lost or never ran. A batch
 sent but not recorded is sent again: delivery is at least once, with the same bytes.
 """
@@ -40,9 +40,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SWEEP_TASK = "sahod.webhooks.sweep"
-BATCH_SIZE = 200
 SENDS_PER_RECEIVER = 20
 """Requests in flight to one webhook from one worker process."""
+BATCH_SIZE = SENDS_PER_RECEIVER
+"""One round of requests per claim: the lease then lasts two timeouts, so a batch whose
+worker was killed is sent again within half a minute, and at most this many are sent twice."""
 SWEPT_WEBHOOKS = 100
 _DRAINING = "webhooks.draining"
 
@@ -136,6 +138,9 @@ def register(app: procrastinate.App, settings: Settings | None = None) -> None:
         pass_context=True,
         retry=procrastinate.RetryStrategy(max_attempts=5, exponential_wait=4),
     )(deliver)
-    app.periodic(cron="* * * * *")(
+    # Every 10 s: after a worker dies, its webhooks' deliveries have no wake-up job left
+    # (the jobs that found its drain loop busy have ended), and the sweep is what resumes
+    # them once their lease runs out.
+    app.periodic(cron="* * * * * */10")(
         app.task(name=SWEEP_TASK, pass_context=True, queueing_lock=SWEEP_TASK)(sweep)
     )
