@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sahod.datapoints.kinds import DataPointKind
 from sahod.datapoints.models import DataPoint
-from sahod.kit.pagination import PageRequest, keyset
+from sahod.kit.pagination import JsonPage, PageRequest, json_page_of, keyset, keyset_json
 
 # Only what the wire item needs: the list endpoints are the hottest path of the API.
 _WIRE_COLUMNS = (
@@ -44,14 +44,10 @@ class DataPointFilter:
     date_to: date | None = None
 
 
-async def list_datapoints(
-    session: AsyncSession,
-    tenant_id: str,
-    kind: DataPointKind,
-    page: PageRequest,
-    wanted: DataPointFilter,
-) -> Sequence[Row[Any]]:
-    statement = tenant_select(tenant_id, *_WIRE_COLUMNS).where(DataPoint.kind == kind.value)
+def _listed(
+    tenant_id: str, kind: DataPointKind, wanted: DataPointFilter, *columns: Any
+) -> Select[*tuple[Any, ...]]:
+    statement = tenant_select(tenant_id, *columns).where(DataPoint.kind == kind.value)
     if wanted.user_id is not None:
         statement = statement.where(DataPoint.user_id == wanted.user_id)
     if wanted.source_id is not None:
@@ -60,6 +56,17 @@ async def list_datapoints(
         statement = statement.where(DataPoint.effective_date >= wanted.date_from)
     if wanted.date_to is not None:
         statement = statement.where(DataPoint.effective_date <= wanted.date_to)
+    return statement
+
+
+async def list_datapoints(
+    session: AsyncSession,
+    tenant_id: str,
+    kind: DataPointKind,
+    page: PageRequest,
+    wanted: DataPointFilter,
+) -> Sequence[Row[Any]]:
+    statement = _listed(tenant_id, kind, wanted, *_WIRE_COLUMNS)
     return (await session.execute(keyset(statement, DataPoint.seq, page))).all()
 
 
@@ -73,6 +80,35 @@ async def get_datapoint(
             )
         )
     ).first()
+
+
+async def list_datapoints_json(
+    session: AsyncSession,
+    tenant_id: str,
+    kind: DataPointKind,
+    page: PageRequest,
+    wanted: DataPointFilter,
+) -> JsonPage:
+    """One page of wire items, as the JSON PostgreSQL keeps for them."""
+    statement = _listed(tenant_id, kind, wanted, DataPoint.seq)
+    row = (
+        await session.execute(keyset_json(statement, DataPoint.seq, DataPoint.wire_json, page))
+    ).one()
+    return json_page_of(row, page)
+
+
+async def get_datapoint_json(
+    session: AsyncSession, tenant_id: str, kind: DataPointKind, datapoint_id: str
+) -> str | None:
+    """One wire item, as the JSON PostgreSQL keeps for it."""
+    found: str | None = (
+        await session.execute(
+            tenant_select(tenant_id, DataPoint.wire_json).where(
+                DataPoint.kind == kind.value, DataPoint.id == datapoint_id
+            )
+        )
+    ).scalar_one_or_none()
+    return found
 
 
 @dataclass(frozen=True, slots=True)
