@@ -2,13 +2,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, delete, select
+from sqlalchemy import Select, bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sahod.accounts.models import Account, AccountCredentials
-from sahod.kit.pagination import JsonPage, PageRequest, json_page_of, keyset_json
+from sahod.kit.pagination import (
+    JsonPage,
+    PageRequest,
+    json_page_of,
+    json_page_parameters,
+    keyset_json,
+)
 
 
 def tenant_accounts(tenant_id: str) -> Select[Account]:
@@ -42,6 +49,25 @@ async def get_account(session: AsyncSession, tenant_id: str, account_id: str) ->
     ).scalar_one_or_none()
 
 
+@cache
+def _json_page_statement(by_user: bool, from_date: bool, before_date: bool, after: bool) -> Any:
+    """The page query of one shape, with the tenant, filters and page as parameters:
+    built once, as building it costs more than running it."""
+    statement = tenant_account_columns(_parameter("tenant_id"), Account.seq)
+    if by_user:
+        statement = statement.where(Account.user_id == bindparam("user_id"))
+    if from_date:
+        statement = statement.where(Account.created_at >= bindparam("created_from"))
+    if before_date:
+        statement = statement.where(Account.created_at < bindparam("created_before"))
+    return keyset_json(statement, Account.seq, Account.wire_json, after=after)
+
+
+def _parameter(name: str) -> Any:
+    # Stands in for a value in a statement built once.
+    return bindparam(name)
+
+
 async def list_accounts(
     session: AsyncSession,
     tenant_id: str,
@@ -52,16 +78,23 @@ async def list_accounts(
     created_before: datetime | None,
 ) -> JsonPage:
     """One page of wire items, as the JSON PostgreSQL keeps for them."""
-    statement = tenant_account_columns(tenant_id, Account.seq)
-    if user_id is not None:
-        statement = statement.where(Account.user_id == user_id)
-    if created_from is not None:
-        statement = statement.where(Account.created_at >= created_from)
-    if created_before is not None:
-        statement = statement.where(Account.created_at < created_before)
-    row = (
-        await session.execute(keyset_json(statement, Account.seq, Account.wire_json, page))
-    ).one()
+    statement = _json_page_statement(
+        user_id is not None,
+        created_from is not None,
+        created_before is not None,
+        page.after_seq is not None,
+    )
+    values = {
+        "tenant_id": tenant_id,
+        "user_id": user_id,
+        "created_from": created_from,
+        "created_before": created_before,
+    }
+    parameters: dict[str, Any] = {
+        name: value for name, value in values.items() if value is not None
+    }
+    parameters.update(json_page_parameters(page))
+    row = (await session.execute(statement, parameters)).one()
     return json_page_of(row, page)
 
 

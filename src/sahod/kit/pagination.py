@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
-from sqlalchemy import Row, Select, func, literal_column, select
+from sqlalchemy import BigInteger, Integer, Row, Select, bindparam, func, literal_column, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -91,29 +91,47 @@ def keyset_json(
     statement: Select[Any],
     seq_column: InstrumentedAttribute[int],
     json_column: InstrumentedAttribute[str],
-    request: PageRequest,
+    *,
+    after: bool,
 ) -> Select[Any]:
     """The page of ``keyset`` as one row: its items' stored JSON joined by commas in page
     order (``items``, null when empty), the rows fetched (``fetched``: one more than the
     page says another follows) and the last item's ``seq``.
 
     ``statement`` keeps its WHERE (the tenant scope and filters); its columns are replaced.
-    PostgreSQL does the joining, so Python never touches an item.
+    PostgreSQL does the joining, so Python never touches an item. The page itself comes
+    in as parameters (``json_page_parameters``), so one statement, built once, serves
+    every page of its shape (``after``: a cursor was given): building it costs more than
+    running it.
     """
     position = func.row_number().over(order_by=seq_column.desc()).label("position")
-    rows = keyset(
-        statement.with_only_columns(seq_column.label("seq"), json_column.label("item"), position),
-        seq_column,
-        request,
-    ).subquery("page_rows")
-    on_page = rows.c.position <= request.size
+    rows = statement.with_only_columns(seq_column.label("seq"), json_column.label("item"), position)
+    if after:
+        rows = rows.where(seq_column < bindparam("page_after_seq", type_=BigInteger))
+    page_rows = (
+        rows.order_by(seq_column.desc())
+        .limit(bindparam("page_limit", type_=Integer))
+        .subquery("page_rows")
+    )
+    on_page = page_rows.c.position <= bindparam("page_size", type_=Integer)
     return select(
-        func.string_agg(rows.c.item, aggregate_order_by(literal_column("','"), rows.c.seq.desc()))
+        func.string_agg(
+            page_rows.c.item, aggregate_order_by(literal_column("','"), page_rows.c.seq.desc())
+        )
         .filter(on_page)
         .label("items"),
         func.count().label("fetched"),
-        func.min(rows.c.seq).filter(on_page).label("last_seq"),
+        func.min(page_rows.c.seq).filter(on_page).label("last_seq"),
     )
+
+
+def json_page_parameters(request: PageRequest) -> dict[str, int]:
+    """The values of ``keyset_json``'s page parameters: as ``keyset``, one row more than
+    the page, after the cursor's row."""
+    parameters = {"page_size": request.size, "page_limit": request.size + 1}
+    if request.after_seq is not None:
+        parameters["page_after_seq"] = request.after_seq
+    return parameters
 
 
 @dataclass(frozen=True, slots=True)
