@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Coroutine
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -12,8 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sahod.app import create_app
 from sahod.kit.middleware import BodyLimitMiddleware
 from sahod.providers.sandbox import create_portals_app
+from sahod.runtime import Runtime
 from tests.conftest import TenantClient
 
 LISTS = ["/v1/accounts", "/v1/users", "/v1/tasks"]
@@ -82,7 +85,7 @@ async def _chunks(total: int, size: int = 64 * 1024) -> AsyncIterator[bytes]:
         sent += size
 
 
-@pytest.mark.parametrize("path", ["/v1/webhooks", "/sandbox/portals/sss/_faults"])
+@pytest.mark.parametrize("path", ["/v1/webhooks", "/v1/users"])
 async def test_a_chunked_body_over_the_limit_gets_one_400_in_the_envelope(
     tenant: TenantClient, path: str
 ) -> None:
@@ -195,3 +198,38 @@ async def test_no_query_or_webhook_url_is_ever_a_500(tenant: TenantClient) -> No
             assert "url" in patched.json()["message"], (url, patched.text)
 
     await asyncio.to_thread(property_holds)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("PUT", "/sandbox/portals/sss/_faults"),
+        ("GET", "/sandbox/portals/gsis/_faults"),
+        ("POST", "/sandbox/portals/pagibig/_reset"),
+        ("GET", "/sandbox/portals/philhealth/_stats"),
+    ],
+)
+async def test_the_api_server_serves_no_fault_reset_or_stats_endpoint(
+    anonymous: httpx.AsyncClient, method: str, path: str
+) -> None:
+    # They would let anyone stop every tenant's linking (maintenance) or read the counters;
+    # only `sahod sandbox-portals` serves them.
+    response = await anonymous.request(method, path, json={"maintenance": True})
+    assert response.status_code == 404
+    # The portal itself is still there (its root sends a visitor to its sign-in page).
+    assert (await anonymous.get("/sandbox/portals/sss/")).status_code == 303
+
+
+async def test_with_the_operator_token_the_api_server_serves_them(runtime: Runtime) -> None:
+    settings = runtime.settings.model_copy(update={"sandbox_operator_token": "operator-secret"})
+    app = create_app(runtime=replace(runtime, settings=settings))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as http:
+        path = "/sandbox/portals/sss/_faults"
+        wrong = {"Authorization": "Bearer not-the-token"}
+        assert (await http.put(path, json={"latency_ms": 1}, headers=wrong)).status_code == 404
+        right = {"Authorization": "Bearer operator-secret"}
+        changed = await http.put(path, json={"latency_ms": 1}, headers=right)
+        assert changed.status_code == 200 and changed.json()["latency_ms"] == 1
+        assert (await http.post("/sandbox/portals/sss/_reset", headers=right)).status_code == 200

@@ -191,10 +191,16 @@ def create_app(
         # Simulated member portals for sandbox tenants, sharing the runtime's clock so that
         # loan balances follow it. A production deployment turns them off.
         from sahod.providers.sandbox import create_portals_app
+        from sahod.sandbox.portals.common import OperatorAccess
 
         app.mount(
             "/sandbox/portals",
-            create_portals_app(runtime.clock if runtime is not None else None),
+            create_portals_app(
+                runtime.clock if runtime is not None else None,
+                # Fault injection and reset change the portals for every tenant: on this
+                # server only for the operator's token (tests and demos set one).
+                operator=OperatorAccess(token=settings.sandbox_operator_token),
+            ),
             name="sandbox-portals",
         )
     # Innermost of the three: the rate limit runs after the request id is set.

@@ -48,6 +48,12 @@ class Settings(BaseSettings):
         "own sandbox portals, PUBLIC_URL/sandbox/portals.",
     )
     # --- production safety: sandbox and production apart, keys, retention ---------------
+    sandbox_operator_token: str | None = Field(
+        default=None,
+        description="Lets the sandbox portals mounted on this server serve /_faults, /_reset "
+        "and /_stats to requests with `Authorization: Bearer <token>`; unset, they are not "
+        "served there (`sahod sandbox-portals` serves them on its own port).",
+    )
     embedded_database: bool = Field(
         default=False,
         description="Set by `sahod serve` for the processes it starts: DATABASE_URL is then "

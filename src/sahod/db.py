@@ -7,6 +7,7 @@ Services never commit: a request (see ``session_dependency``) or a task boundary
 from __future__ import annotations
 
 import logging
+import select
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -15,7 +16,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from sqlalchemy import Enum, MetaData
+from sqlalchemy import Enum, MetaData, event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -124,21 +126,39 @@ def connection_options(statement_timeout_seconds: float = 0) -> str:
     return options
 
 
+def _refuse_dead_connection(dbapi_connection: Any, *_event_args: Any) -> None:
+    """On checkout: a pooled connection the server has closed is replaced, not handed out.
+
+    An idle connection has nothing to read; a readable socket means the server has hung up
+    (a restart sends its goodbye and closes) or, rarely, sent a notice; either way a fresh
+    connection is the safe answer. A poll of the socket costs no round trip, where a
+    pre-ping query costs one on every request. (A connection that dies unseen still fails
+    its query; SQLAlchemy then invalidates the whole pool, and the next request reconnects.)
+    """
+    connection = dbapi_connection.driver_connection
+    if connection.closed or connection.broken:
+        raise DisconnectionError("the pooled connection is closed")
+    readable, _, _ = select.select([connection.pgconn.socket], [], [], 0)
+    if readable:
+        raise DisconnectionError("the server closed the pooled connection")
+
+
 def create_engine(
     url: str, *, pool_size: int = 10, statement_timeout_seconds: float = 0
 ) -> AsyncEngine:
     _use_orjson_for_jsonb()
-    return create_async_engine(
+    engine = create_async_engine(
         sqlalchemy_url(url),
         pool_size=pool_size,
         max_overflow=pool_size,
-        # A database restart leaves every pooled connection dead: the ping finds them and
-        # opens new ones, so the first request after a restart does not fail.
-        pool_pre_ping=True,
         pool_recycle=1800,
         # Timestamps leave the database in UTC whatever the server's own zone is.
         connect_args={"options": connection_options(statement_timeout_seconds)},
     )
+    # A database restart leaves every pooled connection dead: the check finds them and
+    # opens new ones, so the first request after a restart does not fail.
+    event.listen(engine.sync_engine.pool, "checkout", _refuse_dead_connection)
+    return engine
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -20,6 +20,10 @@ E2E_SEALING_KEY = "c2Fob2QtZTJlLXRlc3Qtc2VhbGluZy1rZXktMzJieXQ="
 """A fixed test key: a server with a database URL refuses to start without one (issue 12),
 and the `serve`, `worker` and `tenants create` processes of one test must share it."""
 
+OPERATOR_TOKEN = "e2e-sandbox-operator"
+OPERATOR_HEADERS = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
+"""What the tests send to the servers' sandbox portals' /_faults and /_reset."""
+
 SERVER_TEST_ENV = {"SAHOD_SEALING_KEY": E2E_SEALING_KEY, "SAHOD_SANDBOX_PORTALS": "true"}
 """What every end-to-end process with a database URL gets unless a test says otherwise:
 the shared sealing key, and the sandbox portals, which such a server no longer mounts by
@@ -89,6 +93,8 @@ def start_sahod(
             # The tests send bursts; tests that check the limit set it.
             "SAHOD_RATE_LIMIT_PER_IP": "0",
             "SAHOD_AUTH_FAILURES_PER_MINUTE": "0",
+            # The tests inject portal faults through the server's own mount.
+            "SAHOD_SANDBOX_OPERATOR_TOKEN": OPERATOR_TOKEN,
             "SAHOD_LINK_ACCOUNTS_PER_TOKEN_HOUR": "0",
             "SAHOD_LINK_ACCOUNTS_PER_USER_DAY": "0",
         }

@@ -13,6 +13,7 @@ import pytest
 from sahod.providers.base import ErrorCode
 from sahod.providers.registry import REGISTRATIONS
 from tests.e2e.conftest import LiveServer, running_server
+from tests.e2e.server import OPERATOR_HEADERS
 from tests.e2e.widget import Widget
 
 GEORGE = ("gpalomero1234@smileapi.io", "123456")
@@ -174,7 +175,7 @@ async def test_a_code_never_entered_times_out(widget: Widget) -> None:
 async def test_revoke_during_a_sync_leaves_nothing_behind(
     widget: Widget, server: LiveServer, database_url: str
 ) -> None:
-    async with httpx.AsyncClient(base_url=server.base_url) as http:
+    async with httpx.AsyncClient(base_url=server.base_url, headers=OPERATOR_HEADERS) as http:
         await http.put("/sandbox/portals/sss/_faults", json={"slow_persona_ms": 300})
     try:
         account = await widget.connect("sss", "slow@sahod.test", "sandbox1")
@@ -197,7 +198,7 @@ async def test_revoke_during_a_sync_leaves_nothing_behind(
         assert left == (0,) and creds == (0,)
         assert events_of(database_url, account["id"])[-1] == "ACCOUNT_DISCONNECTED"
     finally:
-        async with httpx.AsyncClient(base_url=server.base_url) as http:
+        async with httpx.AsyncClient(base_url=server.base_url, headers=OPERATOR_HEADERS) as http:
             await http.put("/sandbox/portals/sss/_faults", json={"slow_persona_ms": 2000})
 
 

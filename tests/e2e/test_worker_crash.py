@@ -12,7 +12,7 @@ import psycopg
 import pytest
 
 from tests.e2e.conftest import create_tenant_with_cli
-from tests.e2e.server import start_sahod
+from tests.e2e.server import OPERATOR_HEADERS, start_sahod
 from tests.e2e.widget import Widget
 
 STALL = {
@@ -36,7 +36,7 @@ async def test_a_worker_killed_mid_sync_loses_nothing(database_url: str, tmp_pat
     second = None
     widget = await Widget.open(server.base_url, keys["apiKey"], keys["apiSecret"])
     try:
-        async with httpx.AsyncClient(base_url=server.base_url) as http:
+        async with httpx.AsyncClient(base_url=server.base_url, headers=OPERATOR_HEADERS) as http:
             await http.put("/sandbox/portals/gsis/_faults", json={"slow_persona_ms": 1500})
         account = await widget.connect("gsis", "slow@sahod.test", "sandbox1")
         view = await widget.wait_any(account["id"], ("AWAITING_MFA", "CONNECTED"))

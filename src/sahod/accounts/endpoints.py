@@ -10,8 +10,14 @@ from sahod.accounts.schemas import AccountOut, AccountPayloadOut
 from sahod.datapoints import service as datapoints_service
 from sahod.kit.dates import EndDate, StartDate, check_range, day_after, day_start
 from sahod.kit.deps import AppClock, Page, Session
-from sahod.kit.envelope import EmptyEnvelope, Envelope, ListData, envelope, list_envelope
-from sahod.kit.pagination import page_of
+from sahod.kit.envelope import (
+    EmptyEnvelope,
+    Envelope,
+    ListData,
+    envelope,
+    json_envelope,
+    list_json_envelope,
+)
 from sahod.tenants.endpoints import Tenant
 
 router = APIRouter(tags=["Accounts"])
@@ -41,16 +47,13 @@ async def list_accounts(
         created_from=day_start(start_date) if start_date else None,
         created_before=day_after(end_date) if end_date else None,
     )
-    result = page_of(accounts, page, lambda row: int(row.seq))
-    return list_envelope(
-        request, [service.account_wire(row) for row in result.items], result.next_cursor
-    )
+    return list_json_envelope(request, accounts.items_json, accounts.next_cursor)
 
 
 @router.get("/accounts/{id}", response_model=Envelope[AccountOut])
 async def get_account(request: Request, tenant: Tenant, session: Session, id: str) -> Response:
     """Retrieve one account, with its connection and monitoring state."""
-    return envelope(request, await service.get_account_wire(session, tenant, id))
+    return json_envelope(request, await service.get_account_json(session, tenant, id))
 
 
 @router.delete("/accounts/{id}", response_model=EmptyEnvelope)

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
+    Computed,
     DateTime,
     ForeignKey,
     Identity,
@@ -51,6 +52,18 @@ class Account(Base):
     sync_day: Mapped[int | None] = mapped_column(SmallInteger)
     next_sync_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     sync_requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The finished wire item (service.account_wire's JSON), kept by PostgreSQL on every
+    # transition (a function of migration 0011): the list hands it out as it is.
+    wire_json: Mapped[str] = mapped_column(
+        Text,
+        Computed(
+            "sahod_account_wire(id, created_at, provider_id, user_id, connection_status,"
+            " error_code, error_message, connection_updated_at, monitor_status,"
+            " monitor_updated_at)",
+            persisted=True,
+        ),
+        deferred=True,
+    )
 
     __table_args__ = (
         Index("ix_accounts_tenant_seq", "tenant_id", "seq"),

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +15,7 @@ from sahod.errors import MissingResource
 from sahod.events.service import emit
 from sahod.kit.clock import iso_z
 from sahod.kit.crypto import Sealer
-from sahod.kit.pagination import PageRequest
+from sahod.kit.pagination import JsonPage, PageRequest
 from sahod.providers.base import Credentials
 from sahod.tasks import lifecycle as tasks_lifecycle
 from sahod.tenants.schemas import TenantContext
@@ -42,13 +41,12 @@ def account_wire(row: Row[Any] | Account) -> dict[str, Any]:
     }
 
 
-async def get_account_wire(
-    session: AsyncSession, tenant: TenantContext, account_id: str
-) -> dict[str, Any]:
-    row = await repository.get_account_row(session, tenant.id, account_id)
-    if row is None:
+async def get_account_json(session: AsyncSession, tenant: TenantContext, account_id: str) -> str:
+    """``account_wire``'s JSON, as PostgreSQL keeps it."""
+    found = await repository.get_account_json(session, tenant.id, account_id)
+    if found is None:
         raise MissingResource(f"There is no account {account_id}.")
-    return account_wire(row)
+    return found
 
 
 async def get_account(session: AsyncSession, tenant: TenantContext, account_id: str) -> Account:
@@ -66,7 +64,7 @@ async def list_accounts(
     user_id: str | None,
     created_from: datetime | None,
     created_before: datetime | None,
-) -> Sequence[Row[Any]]:
+) -> JsonPage:
     return await repository.list_accounts(
         session,
         tenant.id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
@@ -15,8 +15,8 @@ from sahod.datapoints.repository import DataPointFilter
 from sahod.datapoints.schemas import KindSpec
 from sahod.kit.dates import EndDate, StartDate
 from sahod.kit.deps import Page, Session
-from sahod.kit.envelope import Envelope, ListData, envelope, list_envelope
-from sahod.kit.pagination import PageRequest, page_of
+from sahod.kit.envelope import Envelope, ListData, json_envelope, list_json_envelope
+from sahod.kit.pagination import PageRequest
 from sahod.tenants.endpoints import Tenant
 from sahod.tenants.schemas import TenantContext
 
@@ -61,11 +61,8 @@ def _register(spec: KindSpec) -> None:
             date_from=date_from,
             date_to=date_to,
         )
-        rows = await service.list_datapoints(session, tenant, spec.kind, page, wanted)
-        result = page_of(rows, page, lambda row: int(row.seq))
-        return list_envelope(
-            request, [service.wire_item(r) for r in result.items], result.next_cursor
-        )
+        result = await service.list_datapoints(session, tenant, spec.kind, page, wanted)
+        return list_json_envelope(request, result.items_json, result.next_cursor)
 
     list_endpoint: Callable[..., Awaitable[Response]]
     if spec.filter_style == "date":
@@ -144,8 +141,9 @@ def _register(spec: KindSpec) -> None:
     )
 
     async def get_one(request: Request, tenant: Tenant, session: Session, id: str) -> Response:
-        item: dict[str, Any] = await service.get_datapoint(session, tenant, spec.kind, id)
-        return envelope(request, item)
+        return json_envelope(
+            request, await service.get_datapoint_json(session, tenant, spec.kind, id)
+        )
 
     get_one.__doc__ = f"Retrieve one {spec.singular}."
     router.add_api_route(

@@ -5,12 +5,14 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Computed,
     Date,
     DateTime,
     ForeignKey,
     Identity,
     Index,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -47,6 +49,17 @@ class DataPoint(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     # The task that last added or changed this record (webhooks' includePayload reads it).
     last_task_id: Mapped[str | None] = mapped_column(String(40))
+    # The finished wire item (service.wire_item's JSON), kept by PostgreSQL on every write
+    # (a function of migration 0011): the lists hand it out without touching each item.
+    wire_json: Mapped[str] = mapped_column(
+        Text,
+        Computed(
+            "sahod_datapoint_wire(id, payload, account_created_at, created_at,"
+            " account_id, provider_id, user_id)",
+            persisted=True,
+        ),
+        deferred=True,
+    )
 
     __table_args__ = (
         # The upsert key: running the same sync twice stores nothing twice.

@@ -3,15 +3,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Delete, Row, Select, delete, func, literal_column, select
+from sqlalchemy import Delete, Row, Select, bindparam, delete, func, literal_column, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sahod.datapoints.kinds import DataPointKind
 from sahod.datapoints.models import DataPoint
-from sahod.kit.pagination import PageRequest, keyset
+from sahod.kit.pagination import (
+    JsonPage,
+    PageRequest,
+    json_page_of,
+    json_page_parameters,
+    keyset,
+    keyset_json,
+)
 
 # Only what the wire item needs: the list endpoints are the hottest path of the API.
 _WIRE_COLUMNS = (
@@ -44,14 +52,10 @@ class DataPointFilter:
     date_to: date | None = None
 
 
-async def list_datapoints(
-    session: AsyncSession,
-    tenant_id: str,
-    kind: DataPointKind,
-    page: PageRequest,
-    wanted: DataPointFilter,
-) -> Sequence[Row[Any]]:
-    statement = tenant_select(tenant_id, *_WIRE_COLUMNS).where(DataPoint.kind == kind.value)
+def _listed(
+    tenant_id: str, kind: DataPointKind, wanted: DataPointFilter, *columns: Any
+) -> Select[*tuple[Any, ...]]:
+    statement = tenant_select(tenant_id, *columns).where(DataPoint.kind == kind.value)
     if wanted.user_id is not None:
         statement = statement.where(DataPoint.user_id == wanted.user_id)
     if wanted.source_id is not None:
@@ -60,6 +64,17 @@ async def list_datapoints(
         statement = statement.where(DataPoint.effective_date >= wanted.date_from)
     if wanted.date_to is not None:
         statement = statement.where(DataPoint.effective_date <= wanted.date_to)
+    return statement
+
+
+async def list_datapoints(
+    session: AsyncSession,
+    tenant_id: str,
+    kind: DataPointKind,
+    page: PageRequest,
+    wanted: DataPointFilter,
+) -> Sequence[Row[Any]]:
+    statement = _listed(tenant_id, kind, wanted, *_WIRE_COLUMNS)
     return (await session.execute(keyset(statement, DataPoint.seq, page))).all()
 
 
@@ -73,6 +88,76 @@ async def get_datapoint(
             )
         )
     ).first()
+
+
+def _parameter(name: str) -> Any:
+    # Stands in for a value in a statement built once (see _json_page_statement).
+    return bindparam(name)
+
+
+@cache
+def _json_page_statement(
+    kind: DataPointKind,
+    by_user: bool,
+    by_source: bool,
+    from_date: bool,
+    to_date: bool,
+    after: bool,
+) -> Select[Any]:
+    """The page query of one shape, with the tenant, filters and page as parameters."""
+    wanted = DataPointFilter(
+        user_id=_parameter("user_id") if by_user else None,
+        source_id=_parameter("source_id") if by_source else None,
+        date_from=_parameter("date_from") if from_date else None,
+        date_to=_parameter("date_to") if to_date else None,
+    )
+    statement = _listed(_parameter("tenant_id"), kind, wanted, DataPoint.seq)
+    return keyset_json(statement, DataPoint.seq, DataPoint.wire_json, after=after)
+
+
+async def list_datapoints_json(
+    session: AsyncSession,
+    tenant_id: str,
+    kind: DataPointKind,
+    page: PageRequest,
+    wanted: DataPointFilter,
+) -> JsonPage:
+    """One page of wire items, as the JSON PostgreSQL keeps for them."""
+    statement = _json_page_statement(
+        kind,
+        wanted.user_id is not None,
+        wanted.source_id is not None,
+        wanted.date_from is not None,
+        wanted.date_to is not None,
+        page.after_seq is not None,
+    )
+    values = {
+        "tenant_id": tenant_id,
+        "user_id": wanted.user_id,
+        "source_id": wanted.source_id,
+        "date_from": wanted.date_from,
+        "date_to": wanted.date_to,
+    }
+    parameters: dict[str, Any] = {
+        name: value for name, value in values.items() if value is not None
+    }
+    parameters.update(json_page_parameters(page))
+    row = (await session.execute(statement, parameters)).one()
+    return json_page_of(row, page)
+
+
+async def get_datapoint_json(
+    session: AsyncSession, tenant_id: str, kind: DataPointKind, datapoint_id: str
+) -> str | None:
+    """One wire item, as the JSON PostgreSQL keeps for it."""
+    found: str | None = (
+        await session.execute(
+            tenant_select(tenant_id, DataPoint.wire_json).where(
+                DataPoint.kind == kind.value, DataPoint.id == datapoint_id
+            )
+        )
+    ).scalar_one_or_none()
+    return found
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -16,7 +16,7 @@ from sahod.datapoints.repository import DataPointFilter
 from sahod.errors import InvalidParameters, MissingResource
 from sahod.kit.clock import iso_z
 from sahod.kit.ids import new_id
-from sahod.kit.pagination import PageRequest
+from sahod.kit.pagination import JsonPage, PageRequest
 from sahod.tenants.schemas import TenantContext
 
 
@@ -59,19 +59,20 @@ async def list_datapoints(
     kind: DataPointKind,
     page: PageRequest,
     wanted: DataPointFilter,
-) -> Sequence[Row[Any]]:
+) -> JsonPage:
     if wanted.date_from and wanted.date_to and wanted.date_from > wanted.date_to:
         raise InvalidParameters("the start of the range must not be after its end")
-    return await repository.list_datapoints(session, tenant.id, kind, page, wanted)
+    return await repository.list_datapoints_json(session, tenant.id, kind, page, wanted)
 
 
-async def get_datapoint(
+async def get_datapoint_json(
     session: AsyncSession, tenant: TenantContext, kind: DataPointKind, datapoint_id: str
-) -> dict[str, Any]:
-    row = await repository.get_datapoint(session, tenant.id, kind, datapoint_id)
-    if row is None:
+) -> str:
+    """The wire item (``wire_item``'s JSON, as stored) of one data point."""
+    found = await repository.get_datapoint_json(session, tenant.id, kind, datapoint_id)
+    if found is None:
         raise MissingResource(f"There is no {kind.path[:-1]} {datapoint_id}.")
-    return wire_item(row)
+    return found
 
 
 @dataclass(frozen=True, slots=True)

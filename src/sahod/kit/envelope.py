@@ -109,6 +109,33 @@ def list_envelope(request: Request, items: list[Any], next_cursor: str | None) -
     return envelope(request, {"nextCursor": next_cursor, "items": [_dump(i) for i in items]})
 
 
+def _success_head(request: Request) -> bytes:
+    # What ``envelope`` writes before ``data``, byte for byte.
+    return b'{"code":"OK","message":"Success","requestId":' + orjson.dumps(request_id_of(request))
+
+
+def json_envelope(request: Request, data_json: str) -> Response:
+    """``envelope`` of data already serialized (the stored wire JSON of one item)."""
+    body = b"".join((_success_head(request), b',"data":', data_json.encode(), b"}"))
+    return Response(body, media_type="application/json")
+
+
+def list_json_envelope(request: Request, items_json: str, next_cursor: str | None) -> Response:
+    """``list_envelope`` of items already serialized: ``items_json`` is their JSON objects
+    joined by commas, spliced in as they are."""
+    body = b"".join(
+        (
+            _success_head(request),
+            b',"data":{"nextCursor":',
+            orjson.dumps(next_cursor),
+            b',"items":[',
+            items_json.encode(),
+            b"]}}",
+        )
+    )
+    return Response(body, media_type="application/json")
+
+
 def error_envelope(
     request: Request, error: SahodError, headers: Mapping[str, str] | None = None
 ) -> Response:

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
-from sqlalchemy import Select
+from sqlalchemy import BigInteger, Integer, Row, Select, bindparam, func, literal_column, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import InstrumentedAttribute
 
 from sahod.errors import InvalidParameters
@@ -84,3 +85,66 @@ def keyset(
     if request.after_seq is not None:
         statement = statement.where(seq_column < request.after_seq)
     return statement.order_by(seq_column.desc()).limit(request.size + 1)
+
+
+def keyset_json(
+    statement: Select[Any],
+    seq_column: InstrumentedAttribute[int],
+    json_column: InstrumentedAttribute[str],
+    *,
+    after: bool,
+) -> Select[Any]:
+    """The page of ``keyset`` as one row: its items' stored JSON joined by commas in page
+    order (``items``, null when empty), the rows fetched (``fetched``: one more than the
+    page says another follows) and the last item's ``seq``.
+
+    ``statement`` keeps its WHERE (the tenant scope and filters); its columns are replaced.
+    PostgreSQL does the joining, so Python never touches an item. The page itself comes
+    in as parameters (``json_page_parameters``), so one statement, built once, serves
+    every page of its shape (``after``: a cursor was given): building it costs more than
+    running it.
+    """
+    position = func.row_number().over(order_by=seq_column.desc()).label("position")
+    rows = statement.with_only_columns(seq_column.label("seq"), json_column.label("item"), position)
+    if after:
+        rows = rows.where(seq_column < bindparam("page_after_seq", type_=BigInteger))
+    page_rows = (
+        rows.order_by(seq_column.desc())
+        .limit(bindparam("page_limit", type_=Integer))
+        .subquery("page_rows")
+    )
+    on_page = page_rows.c.position <= bindparam("page_size", type_=Integer)
+    return select(
+        func.string_agg(
+            page_rows.c.item, aggregate_order_by(literal_column("','"), page_rows.c.seq.desc())
+        )
+        .filter(on_page)
+        .label("items"),
+        func.count().label("fetched"),
+        func.min(page_rows.c.seq).filter(on_page).label("last_seq"),
+    )
+
+
+def json_page_parameters(request: PageRequest) -> dict[str, int]:
+    """The values of ``keyset_json``'s page parameters: as ``keyset``, one row more than
+    the page, after the cursor's row."""
+    parameters = {"page_size": request.size, "page_limit": request.size + 1}
+    if request.after_seq is not None:
+        parameters["page_after_seq"] = request.after_seq
+    return parameters
+
+
+@dataclass(frozen=True, slots=True)
+class JsonPage:
+    items_json: str
+    """The items, comma-separated JSON objects (no brackets); empty for an empty page."""
+    next_cursor: str | None
+
+
+def json_page_of(row: Row[Any], request: PageRequest) -> JsonPage:
+    """``keyset_json``'s row as a page."""
+    more = int(row.fetched) > request.size
+    return JsonPage(
+        items_json=row.items or "",
+        next_cursor=encode_cursor(int(row.last_seq)) if more else None,
+    )

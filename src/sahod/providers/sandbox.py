@@ -14,14 +14,21 @@ from starlette.applications import Starlette
 from sahod.kit.clock import Clock
 from sahod.providers.registry import REGISTRATIONS
 from sahod.sandbox.mount import MountedPortal, mount_portals
+from sahod.sandbox.portals.common import OperatorAccess
 from sahod.sandbox.server import PortalsServer
 
 
-def create_portals_app(clock: Clock | None = None) -> Starlette:
+def create_portals_app(
+    clock: Clock | None = None, *, operator: OperatorAccess | None = None
+) -> Starlette:
     """The portals under ``/<provider>``; ``app.state.faults[provider]`` sets faults from
-    code, ``app.state.portals[provider]`` reaches a portal's sessions and counters."""
+    code, ``app.state.portals[provider]`` reaches a portal's sessions and counters. Their
+    fault, reset and stats endpoints are open unless ``operator`` says otherwise (the API
+    server's mount does)."""
     return mount_portals(
-        [MountedPortal(r.id, r.info.name, r.sandbox_portal) for r in REGISTRATIONS], clock
+        [MountedPortal(r.id, r.info.name, r.sandbox_portal) for r in REGISTRATIONS],
+        clock,
+        operator=operator or OperatorAccess(open=True),
     )
 
 

@@ -17,7 +17,7 @@ from starlette.routing import Mount, Route
 
 from sahod.kit.clock import Clock, SystemClock
 from sahod.sandbox.faults import PortalFaults
-from sahod.sandbox.portals.common import Portal, esc
+from sahod.sandbox.portals.common import OperatorAccess, Portal, esc
 
 PortalFactory = Callable[[Clock, PortalFaults], Starlette]
 """Builds one portal's app on the sandbox clock and its own fault settings."""
@@ -32,9 +32,12 @@ class MountedPortal:
     create_app: PortalFactory
 
 
-def mount_portals(portals: Sequence[MountedPortal], clock: Clock | None = None) -> Starlette:
+def mount_portals(
+    portals: Sequence[MountedPortal], clock: Clock | None = None, *, operator: OperatorAccess
+) -> Starlette:
     """The portals under ``/<provider>``; ``app.state.faults[provider]`` sets faults from
-    code, ``app.state.portals[provider]`` reaches a portal's sessions and counters."""
+    code, ``app.state.portals[provider]`` reaches a portal's sessions and counters;
+    ``operator`` says who may use their fault, reset and stats endpoints."""
     clock = clock or SystemClock()
     faults = {portal.provider_id: PortalFaults() for portal in portals}
     apps = {p.provider_id: p.create_app(clock, faults[p.provider_id]) for p in portals}
@@ -55,6 +58,8 @@ def mount_portals(portals: Sequence[MountedPortal], clock: Clock | None = None) 
     app = Starlette(routes=[Route("/", index), *(Mount(f"/{p}", app=a) for p, a in apps.items())])
     app.state.faults = faults
     app.state.portals = {p: _portal(a) for p, a in apps.items()}
+    for portal in app.state.portals.values():
+        portal.operator = operator
     return app
 
 

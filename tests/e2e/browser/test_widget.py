@@ -15,6 +15,7 @@ from playwright.async_api import Playwright
 
 from tests.e2e.browser.conftest import GEORGE, Browser, HostSite, launch, sql
 from tests.e2e.conftest import LiveServer
+from tests.e2e.server import OPERATOR_HEADERS
 from tests.e2e.widget import Widget
 
 pytestmark = pytest.mark.slow
@@ -413,7 +414,9 @@ async def test_progress_falls_back_to_polling_without_the_event_stream(
 ) -> None:
     # No event stream (a proxy that buffers it, say): the widget polls the account instead.
     await browser.context.route(re.compile(r"/events\?"), lambda route: route.abort())
-    portal = httpx.AsyncClient(base_url=f"{server.base_url}/sandbox/portals/gsis", timeout=10)
+    portal = httpx.AsyncClient(
+        base_url=f"{server.base_url}/sandbox/portals/gsis", headers=OPERATOR_HEADERS, timeout=10
+    )
     (await portal.put("/_faults", json={"latency_ms": 400})).raise_for_status()
     try:
         await browser.open(user.token)

@@ -148,6 +148,26 @@ Layout = Callable[[PortalSpec, str, str, Persona | None, str], str]
 """(spec, page title, body html, signed-in persona, root path) → the whole page."""
 
 
+@dataclass(frozen=True, slots=True)
+class OperatorAccess:
+    """Fault injection, reset and the counters change or read a portal for every tenant:
+    open on `sahod sandbox-portals` and the tests' portals, and on the API server's mount
+    only to a request bearing the operator's token (else they do not exist: 404)."""
+
+    open: bool = False
+    token: str | None = None
+
+    def allows(self, request: Request) -> bool:
+        if self.open:
+            return True
+        if not self.token:
+            return False
+        scheme, _, value = request.headers.get("authorization", "").partition(" ")
+        return scheme.lower() == "bearer" and hmac.compare_digest(
+            value.strip().encode(), self.token.encode()
+        )
+
+
 @dataclass
 class Portal:
     spec: PortalSpec
@@ -161,6 +181,8 @@ class Portal:
     """Personas that have completed a sign-in (the changed-password persona needs it)."""
     stats: Counter[str] = field(default_factory=Counter)
     last_sweep: datetime = field(default_factory=lambda: datetime.min.replace(tzinfo=UTC))
+    operator: OperatorAccess = field(default_factory=lambda: OperatorAccess(open=True))
+    """Who may use ``/_faults``, ``/_reset`` and ``/_stats`` (set by ``mount_portals``)."""
 
     # -- the app -----------------------------------------------------------------------
 
@@ -173,9 +195,9 @@ class Portal:
             Route(s.otp_path, self._guarded(self._otp_submit), methods=["POST"]),
             Route(s.logout_path, self._guarded(self._logout), methods=["GET", "POST"]),
             Route(s.home_path, self._guarded(self._member(self.home)), methods=["GET"]),
-            Route("/_faults", self._faults_endpoint, methods=["GET", "PUT"]),
-            Route("/_reset", self._reset_endpoint, methods=["POST"]),
-            Route("/_stats", self._stats_endpoint, methods=["GET"]),
+            Route("/_faults", self._operator(self._faults_endpoint), methods=["GET", "PUT"]),
+            Route("/_reset", self._operator(self._reset_endpoint), methods=["POST"]),
+            Route("/_stats", self._operator(self._stats_endpoint), methods=["GET"]),
         ]
         for path, title, text in s.interstitials.values():
             routes.append(
@@ -587,6 +609,16 @@ It is valid for {validity}.</p>
         return handler
 
     # -- admin ---------------------------------------------------------------------------
+
+    def _operator(
+        self, endpoint: Callable[[Request], Awaitable[Response]]
+    ) -> Callable[[Request], Awaitable[Response]]:
+        async def guarded(request: Request) -> Response:
+            if not self.operator.allows(request):
+                return self._error_page(request, 404, "Page Not Found")
+            return await endpoint(request)
+
+        return guarded
 
     async def _faults_endpoint(self, request: Request) -> Response:
         if request.method == "PUT":
