@@ -50,6 +50,7 @@ if __package__ in (None, ""):  # run as a script: make `bench` and `tests` impor
 import itertools
 
 from tests.e2e.private_postgres import PrivatePostgres, start_private_postgres
+from tests.e2e.server import children_of
 from tests.webhooks.receiver import Receiver
 
 from bench._common import OUT_DIR, free_port
@@ -103,23 +104,8 @@ def sahod_env(extra: dict[str, str]) -> dict[str, str]:
     return env | {"PYTHONUNBUFFERED": "1"} | extra
 
 
-def children_of(pid: int) -> list[tuple[int, str]]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-            command = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-            found.append((int(entry), command))
-    return found
-
-
 def worker_pid(serve_pid: int) -> int | None:
-    for pid, command in children_of(serve_pid):
+    for pid, command in children_of(serve_pid).items():
         if "sahod.cli worker" in command:
             return pid
     return None

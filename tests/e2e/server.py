@@ -130,3 +130,19 @@ def start_sahod(
         time.sleep(0.1)
     running.stop(signal.SIGKILL)
     raise AssertionError(f"sahod {args} did not get ready:\n{''.join(running.output)}")
+
+
+def children_of(pid: int) -> dict[int, str]:
+    """Every live process whose parent is ``pid``, with its command line."""
+    found: dict[int, str] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            command = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found[int(entry)] = command
+    return found

@@ -13,23 +13,7 @@ import pytest
 
 from tests.e2e.conftest import create_tenant_with_cli
 from tests.e2e.private_postgres import available, start_private_postgres
-from tests.e2e.server import start_sahod
-
-
-def children_of(pid: int) -> dict[int, str]:
-    """Every live process whose parent is ``pid``, with its command line."""
-    found: dict[int, str] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-            command = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-            found[int(entry)] = command
-    return found
+from tests.e2e.server import children_of, start_sahod
 
 
 def alive(pid: int) -> bool:
