@@ -101,8 +101,13 @@ def main() -> None:
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     sealing_key = base64.b64encode(secrets.token_bytes(32)).decode()
     data_dir = Path(tempfile.mkdtemp(prefix="sahod-bench-load-"))
+    # The receiver listens on loopback: the operator's opt-in, as in the worker's env.
     settings = Settings(
-        database_url=url, data_dir=data_dir, sealing_key=sealing_key, run_worker=False
+        database_url=url,
+        data_dir=data_dir,
+        sealing_key=sealing_key,
+        run_worker=False,
+        webhook_allowed_networks=["127.0.0.0/8"],
     )
     print(f"database {describe_url(url)} (fresh)", flush=True)
     fresh_database(url)
@@ -119,6 +124,9 @@ def main() -> None:
         "SAHOD_PORT": str(api_port),
         "SAHOD_LOG_LEVEL": "WARNING",
         "SAHOD_WEBHOOK_ALLOWED_NETWORKS": '["127.0.0.0/8"]',
+        # One load client address: the per-address limits would answer 429.
+        "SAHOD_RATE_LIMIT_PER_IP": "0",
+        "SAHOD_AUTH_FAILURES_PER_MINUTE": "0",
     }
     generator = "wrk" if wrk_binary() else "python"
     load = LoadSettings(connections=args.connections, duration=args.duration, warmup=2.0)

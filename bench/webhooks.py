@@ -391,8 +391,13 @@ def main() -> None:
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     sealing_key = base64.b64encode(secrets.token_bytes(32)).decode()
     data_dir = Path(tempfile.mkdtemp(prefix="sahod-bench-webhooks-"))
+    # The receiver listens on loopback: the operator's opt-in, as in the worker's env.
     settings = Settings(
-        database_url=url, data_dir=data_dir, sealing_key=sealing_key, run_worker=False
+        database_url=url,
+        data_dir=data_dir,
+        sealing_key=sealing_key,
+        run_worker=False,
+        webhook_allowed_networks=["127.0.0.0/8"],
     )
     print(f"database {describe_url(url)} (fresh)", flush=True)
     fresh_database(url)
@@ -407,6 +412,7 @@ def main() -> None:
         "SAHOD_SEALING_KEY": sealing_key,
         "SAHOD_DATA_DIR": str(data_dir),
         "SAHOD_LOG_LEVEL": args.worker_log_level,
+        "SAHOD_WEBHOOK_ALLOWED_NETWORKS": '["127.0.0.0/8"]',
     }
     worker_cmd = [
         sys.executable,

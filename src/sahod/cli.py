@@ -167,7 +167,12 @@ def _serve(settings: Settings) -> None:
         if embedded is not None:
             shared["SAHOD_EMBEDDED_DATABASE"] = "true"
         if settings.run_worker:
-            worker = ChildProcess.sahod("job worker", ["worker"], child_environment(shared))
+            worker = ChildProcess.sahod(
+                "job worker",
+                ["worker"],
+                child_environment(shared),
+                niceness=settings.worker_niceness,
+            )
             worker.start()
         api_settings = settings.model_copy(
             update={

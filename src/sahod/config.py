@@ -32,6 +32,13 @@ class Settings(BaseSettings):
         default=True, description="Run the procrastinate worker inside `sahod serve`."
     )
     worker_concurrency: int = 20
+    worker_niceness: int = Field(
+        default=10,
+        ge=0,
+        le=19,
+        description="The CPU priority (nice) of the job worker `sahod serve` starts: queued "
+        "work yields the CPU to API requests on a busy machine.",
+    )
     sealing_key: str | None = Field(
         default=None,
         description="Base64 AES-256 key for sealing credentials and secrets; "

@@ -110,8 +110,10 @@ class ChildProcess:
         grace: float = 30.0,
         first_wait: float = 0.5,
         max_wait: float = 10.0,
+        niceness: int = 0,
     ) -> None:
         self.name = name
+        self.niceness = niceness
         self.argv = list(argv)
         self.env = dict(env)
         self.grace = grace
@@ -123,8 +125,10 @@ class ChildProcess:
         self._thread = threading.Thread(target=self._keep_running, name=name, daemon=True)
 
     @classmethod
-    def sahod(cls, name: str, args: Sequence[str], env: Mapping[str, str]) -> ChildProcess:
-        return cls(name, [sys.executable, "-m", "sahod.cli", *args], env)
+    def sahod(
+        cls, name: str, args: Sequence[str], env: Mapping[str, str], *, niceness: int = 0
+    ) -> ChildProcess:
+        return cls(name, [sys.executable, "-m", "sahod.cli", *args], env, niceness=niceness)
 
     def start(self) -> None:
         self._thread.start()
@@ -136,6 +140,11 @@ class ChildProcess:
             # Its own process group: a Ctrl-C in the terminal reaches the parent, which
             # then stops the child in order, rather than both at once.
             self.process = subprocess.Popen(self.argv, env=self.env, start_new_session=True)  # noqa: S603
+            if self.niceness:
+                # Lower priority for throughput work (the job worker), so that on a busy
+                # machine the API's requests get the CPU first.
+                with contextlib.suppress(OSError):
+                    os.setpriority(os.PRIO_PROCESS, self.process.pid, self.niceness)
             return self.process
 
     def _keep_running(self) -> None:
