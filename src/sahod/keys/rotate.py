@@ -20,9 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import InstrumentedAttribute
 
 from sahod.accounts.models import Account, AccountCredentials
+from sahod.accounts.sealed import sealing_context as account_sealing_context
 from sahod.db import session_scope
 from sahod.kit.crypto import Sealer
 from sahod.webhooks.models import Webhook
+from sahod.webhooks.subscriptions import sealing_context as webhook_sealing_context
 
 log = logging.getLogger(__name__)
 
@@ -39,39 +41,38 @@ class SealedColumn:
 
 
 SEALED_COLUMNS: tuple[SealedColumn, ...] = (
-    # The contexts are those the owners seal with (accounts.sealed, webhooks.subscriptions):
-    # a value re-sealed under another context would no longer open there, which the
-    # rotation tests would show.
+    # The contexts are the owners' own (accounts.sealed, webhooks.subscriptions): a value
+    # re-sealed under another context would no longer open there.
     SealedColumn(
         "account credentials",
         AccountCredentials,
         AccountCredentials.account_id,
         AccountCredentials.sealed,
-        lambda row_id: f"credentials:{row_id}",
+        lambda row_id: account_sealing_context("credentials", row_id),
     ),
     SealedColumn(
-        "portal state", Account, Account.id, Account.portal_state, lambda i: f"portal:{i}"
+        "portal state",
+        Account,
+        Account.id,
+        Account.portal_state,
+        lambda row_id: account_sealing_context("portal", row_id),
     ),
     SealedColumn(
         "pending one-time codes",
         Account,
         Account.id,
         Account.pending_mfa_code,
-        lambda row_id: f"mfa-code:{row_id}",
+        lambda row_id: account_sealing_context("mfa-code", row_id),
     ),
     SealedColumn(
-        "webhook secrets",
-        Webhook,
-        Webhook.id,
-        Webhook.secret_sealed,
-        lambda row_id: f"webhook-secret:{row_id}",
+        "webhook secrets", Webhook, Webhook.id, Webhook.secret_sealed, webhook_sealing_context
     ),
     SealedColumn(
         "previous webhook secrets",
         Webhook,
         Webhook.id,
         Webhook.previous_secret_sealed,
-        lambda row_id: f"webhook-secret:{row_id}",
+        webhook_sealing_context,
     ),
 )
 
