@@ -133,7 +133,16 @@ async def link_accounts(base_url: str, auth: tuple[str, str], count: int) -> lis
 
         async def one(index: int) -> None:
             user = await retrying(lambda: api.post("/v1/users"))
-            token = user.json()["data"]["token"]["accessToken"]
+            link_token = user.json()["data"]["token"]["accessToken"]
+            # As the widget does: the link token opens one session, which the Link API takes.
+            opened = await retrying(
+                lambda: api.post(
+                    "/link/v1/session",
+                    headers={"Authorization": f"Bearer {link_token}"},
+                    auth=None,  # type: ignore[arg-type]
+                )
+            )
+            token = opened.json()["data"]["sessionToken"]
             created = await retrying(
                 lambda: api.post(
                     "/link/v1/accounts",

@@ -126,10 +126,12 @@ class Harness:
     def http(self, *, bearer: bool = False) -> httpx.AsyncClient:
         app = create_app(runtime=self.runtime)
         if bearer:
+            # The widget's side: a client that first spends the user's link token for a
+            # widget session, as the widget does when it opens.
             return httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=app),
                 base_url="http://testserver",
-                headers={"Authorization": f"Bearer {self.token}"},
+                auth=_WidgetSession(self.token),
             )
         return httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app),
@@ -166,3 +168,24 @@ async def harness(
 
 def keys_context(keys: IssuedKeys) -> TenantContext:
     return TenantContext(id=keys.tenant_id, mode=keys.mode)
+
+
+class _WidgetSession(httpx.Auth):
+    """Bearer auth with the widget session the link token opens (once, on first use)."""
+
+    requires_response_body = True
+
+    def __init__(self, link_token: str) -> None:
+        self.link_token = link_token
+        self.session_token: str | None = None
+
+    def auth_flow(self, request: httpx.Request):  # type: ignore[no-untyped-def]
+        if self.session_token is None:
+            opened = yield httpx.Request(
+                "POST",
+                request.url.copy_with(path="/link/v1/session", query=None),
+                headers={"Authorization": f"Bearer {self.link_token}"},
+            )
+            self.session_token = opened.json()["data"]["sessionToken"]
+        request.headers["Authorization"] = f"Bearer {self.session_token}"
+        yield request

@@ -25,11 +25,16 @@ def sign_in(username: str, provider: str = "sss") -> dict[str, Any]:
 
 
 async def widget(app: object, tenant: TenantClient) -> httpx.AsyncClient:
+    """A widget's client: the link token spent for a session, as the widget does."""
     token = (await tenant.http.post("/v1/users")).json()["data"]["token"]["accessToken"]
+    transport = httpx.ASGITransport(app=app, client=(fresh_address(), 1))  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as opener:
+        opened = await opener.post("/link/v1/session", headers={"Authorization": f"Bearer {token}"})
+    session_token = opened.json()["data"]["sessionToken"]
     return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app, client=(fresh_address(), 1)),  # type: ignore[arg-type]
+        transport=transport,
         base_url="http://testserver",
-        headers={"Authorization": f"Bearer {token}"},
+        headers={"Authorization": f"Bearer {session_token}"},
     )
 
 

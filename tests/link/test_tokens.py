@@ -41,6 +41,10 @@ async def test_a_link_token_opens_one_session_and_is_then_spent(
     assert "new one" in again.json()["message"]
     spent = await anonymous.get("/link/v1/accounts", headers=bearer(token))
     assert spent.status_code == 401
+    # A link token never exchanged is no widget session either.
+    _, unopened = await new_user(tenant)
+    direct = await anonymous.get("/link/v1/accounts", headers=bearer(unopened))
+    assert direct.status_code == 401 and "POST /link/v1/session" in direct.json()["message"]
     # A session token cannot open a session of its own.
     chained = await anonymous.post("/link/v1/session", headers=bearer(session_token))
     assert chained.status_code == 401
@@ -69,9 +73,12 @@ async def test_the_query_string_token_is_taken_only_by_the_events_stream(
     ):
         response = await anonymous.request(method, path, params={"access_token": token})
         assert response.status_code == 401, (method, path, response.text)
-    # On the events stream it is read (a 404 for an account that is not the user's).
+    # On the events stream the widget's session token is read there (a 404 for an account
+    # that is not the user's).
+    opened = await anonymous.post("/link/v1/session", headers=bearer(token))
+    session_token = opened.json()["data"]["sessionToken"]
     events = await anonymous.get(
-        "/link/v1/accounts/acc-none/events", params={"access_token": token}
+        "/link/v1/accounts/acc-none/events", params={"access_token": session_token}
     )
     assert events.status_code == 404
 
@@ -82,9 +89,12 @@ async def test_link_tokens_stop_working_once_the_users_accounts_are_revoked(
 ) -> None:
     user_id, token = await new_user(tenant)
     spare = (await tenant.http.post("/v1/tokens", params={"userId": user_id})).json()["data"]
+    launch = (await tenant.http.post("/v1/tokens", params={"userId": user_id})).json()["data"]
+    opened = await anonymous.post("/link/v1/session", headers=bearer(launch["accessToken"]))
+    widget_session = opened.json()["data"]["sessionToken"]
     created = await anonymous.post(
         "/link/v1/accounts",
-        headers=bearer(token),
+        headers=bearer(widget_session),
         json={
             "providerId": "sss",
             "consent": True,
@@ -97,12 +107,17 @@ async def test_link_tokens_stop_working_once_the_users_accounts_are_revoked(
     if revoked_by == "tenant":
         revoked = await tenant.http.delete(f"/v1/accounts/{account_id}")
     else:
-        revoked = await anonymous.delete(f"/link/v1/accounts/{account_id}", headers=bearer(token))
+        revoked = await anonymous.delete(
+            f"/link/v1/accounts/{account_id}", headers=bearer(widget_session)
+        )
     assert revoked.status_code == 200, revoked.text
     for old in (token, spare["accessToken"]):
         refused = await anonymous.get("/link/v1/accounts", headers=bearer(old))
         assert refused.status_code == 401 and "revoked" in refused.json()["message"]
     clock.advance(timedelta(seconds=1))
     fresh = (await tenant.http.post("/v1/tokens", params={"userId": user_id})).json()["data"]
-    after = await anonymous.get("/link/v1/accounts", headers=bearer(fresh["accessToken"]))
+    reopened = await anonymous.post("/link/v1/session", headers=bearer(fresh["accessToken"]))
+    assert reopened.status_code == 201
+    session_token = reopened.json()["data"]["sessionToken"]
+    after = await anonymous.get("/link/v1/accounts", headers=bearer(session_token))
     assert after.status_code == 200

@@ -62,7 +62,22 @@ async def link_context(
     return await service.authenticate(session, _bearer(request, access_token), clock.now())
 
 
-Link = Annotated[LinkContext, Depends(link_context)]
+LinkToken = Annotated[LinkContext, Depends(link_context)]
+"""The link token itself (or a session): only to open a widget session and to say whom
+it acts for."""
+
+
+async def widget_session(context: LinkToken) -> LinkContext:
+    if context.kind != service.SESSION:
+        raise InvalidToken(
+            "Open a widget session with this link token first (POST /link/v1/session); "
+            "the Link API takes the session token it returns."
+        )
+    return context
+
+
+Link = Annotated[LinkContext, Depends(widget_session)]
+"""A widget session: a link token opens exactly one (Smile's single-use link token)."""
 
 
 async def _count_sign_in(
@@ -81,7 +96,7 @@ async def _count_sign_in(
 
 
 @router.get("/session", response_model=Envelope[LinkSession])
-async def session_info(request: Request, context: Link) -> Response:
+async def session_info(request: Request, context: LinkToken) -> Response:
     """Who the token acts for, and until when."""
     return envelope(
         request,
@@ -91,7 +106,7 @@ async def session_info(request: Request, context: Link) -> Response:
 
 @router.post("/session", status_code=201, response_model=Envelope[LinkSessionOpened])
 async def open_session(
-    request: Request, context: Link, session: Session, clock: AppClock
+    request: Request, context: LinkToken, session: Session, clock: AppClock
 ) -> Response:
     """Open the widget's session: the link token is spent (each launch of the widget needs
     a new one) for a session token the widget uses while it is open."""
