@@ -6,19 +6,17 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from html.parser import HTMLParser
-from pathlib import Path
 
 import httpx
 
 from sahod.kit.clock import ManualClock
 from sahod.providers.base import ErrorCode
 from sahod.providers.catalog import PROVIDERS
-from sahod.widget.endpoints import SDK_FILE, STATIC_DIR, WIDGET_PAGE
+from sahod.widget.endpoints import SDK_FILE, WIDGET_PAGE
 from tests.conftest import TenantClient
 
 SDK_BUDGET = 15 * 1024
 PAGE_BUDGET = 100 * 1024
-PROVIDER_LOGOS = Path(STATIC_DIR).parents[1] / "static" / "providers"
 CALLBACKS = (
     "onAccountCreated",
     "onAccountConnected",
