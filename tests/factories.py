@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sahod.accounts.models import Account
@@ -12,7 +13,10 @@ from sahod.accounts.schemas import ConnectionStatus, MonitorStatus
 from sahod.datapoints.kinds import DataPointKind
 from sahod.datapoints.models import DataPoint
 from sahod.datapoints.registry import SPECS
+from sahod.kit.crypto import Sealer
 from sahod.kit.ids import ACCOUNT, TASK, new_id, random_hex
+from sahod.providers.base import Credentials
+from sahod.sync.service import link_account
 from sahod.tasks.models import Task
 from sahod.tasks.schemas import TaskOutcome, TaskStatus, TaskType
 from sahod.users.models import User
@@ -217,3 +221,31 @@ async def seed_connected_user(
     await make_task(session, account, now - timedelta(hours=1))
     await session.commit()
     return user, account, points
+
+
+async def link_and_commit(
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    user_id: str,
+    provider_id: str,
+    credentials: Credentials,
+    sealer: Sealer,
+    now: datetime,
+) -> tuple[Account, str]:
+    """An account linked as the Link API links it, committed, and its LINK_ACCOUNT task's
+    id: what a test needs to run the pipeline on it."""
+    account = await link_account(
+        session,
+        tenant_id=tenant_id,
+        user_id=user_id,
+        provider_id=provider_id,
+        credentials=credentials,
+        sealer=sealer,
+        now=now,
+    )
+    await session.commit()
+    task_id = (
+        await session.execute(select(Task.id).where(Task.account_id == account.id))
+    ).scalar_one()
+    return account, task_id

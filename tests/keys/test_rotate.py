@@ -19,14 +19,13 @@ from sahod.providers.base import Credentials
 from sahod.providers.sandbox import BackgroundPortals
 from sahod.runtime import Runtime
 from sahod.sync.pipeline import Pipeline
-from sahod.sync.service import link_account
 from sahod.tasks.models import Task
 from sahod.tenants.schemas import TenantContext, TenantMode
 from sahod.tenants.service import create_tenant
 from sahod.webhooks.models import Webhook
 from sahod.webhooks.schemas import WebhookCreate
 from sahod.webhooks.subscriptions import create_webhook, sealing_context
-from tests.factories import make_user
+from tests.factories import link_and_commit, make_user
 
 OLD = os.urandom(32)
 NEW = os.urandom(32)
@@ -47,7 +46,7 @@ async def _link(
     runtime: Runtime, session: AsyncSession, clock: ManualClock, tenant_id: str
 ) -> tuple[str, str]:
     user = await make_user(session, tenant_id, clock.now())
-    account = await link_account(
+    account, task_id = await link_and_commit(
         session,
         tenant_id=tenant_id,
         user_id=user.id,
@@ -56,10 +55,6 @@ async def _link(
         sealer=runtime.sealer,
         now=clock.now(),
     )
-    await session.commit()
-    task_id = (
-        await session.execute(select(Task.id).where(Task.account_id == account.id))
-    ).scalar_one()
     return account.id, task_id
 
 

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sahod.accounts.models import Account
@@ -18,11 +17,9 @@ from sahod.providers.base import Credentials, ErrorCode
 from sahod.providers.sandbox import BackgroundPortals
 from sahod.runtime import Runtime
 from sahod.sync.pipeline import Pipeline
-from sahod.sync.service import link_account
-from sahod.tasks.models import Task
 from sahod.tenants.schemas import TenantMode
 from sahod.tenants.service import create_tenant
-from tests.factories import make_user
+from tests.factories import link_and_commit, make_user
 
 PERSONA = Credentials("nomfa@sahod.test", "sandbox1")
 
@@ -51,7 +48,7 @@ async def _link_and_run(
 ) -> Account:
     keys = await create_tenant(session, f"{mode.value} tenant", mode, clock.now())
     user = await make_user(session, keys.tenant_id, clock.now())
-    account = await link_account(
+    account, task_id = await link_and_commit(
         session,
         tenant_id=keys.tenant_id,
         user_id=user.id,
@@ -60,10 +57,6 @@ async def _link_and_run(
         sealer=runtime.sealer,
         now=clock.now(),
     )
-    await session.commit()
-    task_id = (
-        await session.execute(select(Task.id).where(Task.account_id == account.id))
-    ).scalar_one()
     await Pipeline(runtime, keys.tenant_id).advance(account.id, task_id)
     await session.refresh(account)
     return account

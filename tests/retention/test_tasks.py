@@ -19,11 +19,15 @@ from sahod.providers.base import Credentials
 from sahod.retention.tasks import sweep_now
 from sahod.runtime import Runtime
 from sahod.sync.pipeline import Pipeline
-from sahod.sync.service import link_account
-from sahod.tasks.models import Task
 from sahod.tenants.schemas import TenantMode
 from sahod.tenants.service import create_tenant
-from tests.factories import make_account, make_datapoint, make_user, seed_connected_user
+from tests.factories import (
+    link_and_commit,
+    make_account,
+    make_datapoint,
+    make_user,
+    seed_connected_user,
+)
 from tests.sync.fake import FakePortal, with_fake_portal
 
 
@@ -125,7 +129,7 @@ async def test_a_tenant_without_cds_gets_unsupported_monitors_and_no_monthly_syn
             session, f"CDS {cds}", TenantMode.SANDBOX, clock.now(), cds_enabled=cds
         )
         user = await make_user(session, keys.tenant_id, clock.now())
-        account = await link_account(
+        account, task_id = await link_and_commit(
             session,
             tenant_id=keys.tenant_id,
             user_id=user.id,
@@ -134,10 +138,6 @@ async def test_a_tenant_without_cds_gets_unsupported_monitors_and_no_monthly_syn
             sealer=runtime.sealer,
             now=clock.now(),
         )
-        await session.commit()
-        task_id = (
-            await session.execute(select(Task.id).where(Task.account_id == account.id))
-        ).scalar_one()
         await Pipeline(faked, keys.tenant_id).advance(account.id, task_id)
         await session.refresh(account)
         assert account.connection_status == ConnectionStatus.CONNECTED

@@ -17,11 +17,10 @@ from sahod.providers.base import Credentials
 from sahod.providers.sandbox import BackgroundPortals
 from sahod.runtime import Runtime
 from sahod.sync.pipeline import Pipeline
-from sahod.sync.service import link_account
 from sahod.tasks.models import Task
 from sahod.tenants.schemas import TenantMode
 from sahod.tenants.service import create_tenant
-from tests.factories import make_user
+from tests.factories import link_and_commit, make_user
 
 PORTAL_START = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
 
@@ -55,7 +54,7 @@ async def test_the_same_sync_twice_stores_nothing_twice(
 ) -> None:
     keys = await create_tenant(session, "Pipeline Tenant", TenantMode.SANDBOX, clock.now())
     user = await make_user(session, keys.tenant_id, clock.now())
-    account = await link_account(
+    account, task_id = await link_and_commit(
         session,
         tenant_id=keys.tenant_id,
         user_id=user.id,
@@ -64,10 +63,6 @@ async def test_the_same_sync_twice_stores_nothing_twice(
         sealer=pipeline_runtime.sealer,
         now=clock.now(),
     )
-    await session.commit()
-    task_id = (
-        await session.execute(select(Task.id).where(Task.account_id == account.id))
-    ).scalar_one()
     pipeline = Pipeline(pipeline_runtime, keys.tenant_id)
     try:
         await pipeline.advance(account.id, task_id)
