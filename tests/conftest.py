@@ -7,6 +7,7 @@ transaction that is rolled back at its end, so tests neither see nor clean up ea
 from __future__ import annotations
 
 import base64
+import fcntl
 import os
 import secrets
 import tempfile
@@ -48,7 +49,14 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if configured:
         yield configured
         return
-    embedded = start_embedded(tmp_path_factory.mktemp("embedded-pg"))
+    # Run as root, pgserver creates a system user and opens up the folders above the data
+    # directory on first use; two pytest workers doing that at once on a fresh machine
+    # break each other's initdb, so the workers start their servers one at a time.
+    lock_path = tmp_path_factory.getbasetemp().parent / "embedded-pg.lock"
+    with lock_path.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        embedded = start_embedded(tmp_path_factory.mktemp("embedded-pg"))
+        fcntl.flock(lock, fcntl.LOCK_UN)
     yield embedded.url
 
 
