@@ -24,6 +24,7 @@ from sahod.kit.envelope import ERROR_RESPONSES
 from sahod.kit.middleware import BodyLimitMiddleware, NoStoreMiddleware, RequestIdMiddleware
 from sahod.limits.middleware import TenantApiLimitMiddleware
 from sahod.link.endpoints import router as link_router
+from sahod.provider_health.endpoints import router as provider_health_router
 from sahod.providers.endpoints import logos_router as provider_logos_router
 from sahod.providers.endpoints import router as providers_router
 from sahod.runtime import Runtime, open_runtime
@@ -80,6 +81,7 @@ def api_router() -> APIRouter:
     )
     for router in (
         providers_router,
+        provider_health_router,
         users_router,
         tokens_router,
         accounts_router,

@@ -163,6 +163,20 @@ class Settings(BaseSettings):
         default=300.0,
         description="/readyz fails when the oldest due job has waited longer than this.",
     )
+    # Provider health (sahod.provider_health): the developer portal and
+    # GET /v1/providers/{id}/health.
+    provider_degraded_below: float = Field(
+        default=0.8,
+        ge=0,
+        le=1,
+        description="A provider whose sign-in success rate over the last hour is below this "
+        "share is DEGRADED.",
+    )
+    provider_degraded_min_attempts: int = Field(
+        default=5,
+        ge=1,
+        description="Sign-ins the last hour needs before a provider is judged (else UNKNOWN).",
+    )
     max_body_bytes: int = 1_048_576
     token_ttl_seconds: int = 5 * 3600
     db_pool_size: int = 10
