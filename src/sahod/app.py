@@ -24,6 +24,7 @@ from sahod.kit.envelope import ERROR_RESPONSES
 from sahod.kit.middleware import BodyLimitMiddleware, NoStoreMiddleware, RequestIdMiddleware
 from sahod.limits.middleware import TenantApiLimitMiddleware
 from sahod.link.endpoints import router as link_router
+from sahod.metrics.http import RequestMetricsMiddleware
 from sahod.provider_health.endpoints import router as provider_health_router
 from sahod.providers.endpoints import logos_router as provider_logos_router
 from sahod.providers.endpoints import router as providers_router
@@ -122,7 +123,12 @@ def create_app_for_process() -> FastAPI:
     """The app factory each of `sahod serve --workers N`'s API processes calls: settings
     from the environment the parent prepared (its database URL; the job worker runs in a
     process of its own), and a runtime of the process's own, already migrated."""
-    return create_app(get_settings(), run_migrations=False)
+    from sahod.kit.logs import configure_logging
+
+    settings = get_settings()
+    # A process uvicorn spawned starts with no logging configured.
+    configure_logging(settings.log_level, json_lines=settings.log_format == "json")
+    return create_app(settings, run_migrations=False)
 
 
 def create_app(
@@ -210,4 +216,6 @@ def create_app(
     app.add_middleware(NoStoreMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
+    # Outermost: every answer is counted, those of the middlewares above included.
+    app.add_middleware(RequestMetricsMiddleware)
     return app
