@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 
 from sahod.accounts.endpoints import router as accounts_router
+from sahod.apidocs.endpoints import router as apidocs_router
 from sahod.cds.endpoints import router as cds_router
 from sahod.config import Settings, get_settings
 from sahod.datapoints.endpoints import router as datapoints_router
@@ -176,8 +177,9 @@ def create_app(
         description=API_DESCRIPTION,
         lifespan=lifespan,
         openapi_url="/v1/openapi.json",
-        docs_url="/v1/docs",
-        redoc_url="/v1/redoc",
+        # Served by sahod.apidocs with their files from this server, not from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     install_openapi(app)
     app.state.authenticator = Authenticator()
@@ -193,6 +195,7 @@ def create_app(
         link_router, dependencies=[Depends(refuse_nul_characters), Depends(require_json_body)]
     )
     app.include_router(widget_router)
+    app.include_router(apidocs_router)
     app.include_router(health_router)
     app.include_router(provider_logos_router)
     if settings.mounts_sandbox_portals():
