@@ -8,6 +8,7 @@ import contextlib
 import json
 import logging
 import os
+import shutil
 import signal
 from collections.abc import AsyncIterator, Sequence
 from types import FrameType
@@ -207,6 +208,8 @@ def _serve(settings: Settings) -> None:
             worker.stop()
         if metrics is not None:
             metrics.stop()
+        elif metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
         if embedded is not None:
             embedded.handle.cleanup()
 
