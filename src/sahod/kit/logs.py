@@ -92,16 +92,6 @@ def configure_logging(
         if json_lines
         else structlog.dev.ConsoleRenderer(colors=False)
     )
-    structlog.configure(
-        processors=[
-            *_shared_processors(),
-            structlog.stdlib.PositionalArgumentsFormatter(),
-            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
-        ],
-        logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
-        cache_logger_on_first_use=True,
-    )
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=[*_shared_processors(), _job_of_procrastinate_record],
         processors=[
@@ -125,7 +115,19 @@ def configure_logging(
 
 
 def get_logger(name: str) -> Any:
-    return structlog.stdlib.get_logger(name)
+    """A structlog logger that writes through the stdlib logger ``name``, whatever
+    structlog's global configuration is: its lines reach the same handler (and the same
+    level filter) as every other library's."""
+    return structlog.wrap_logger(
+        logging.getLogger(name),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        processors=[
+            structlog.stdlib.filter_by_level,
+            *_shared_processors(),
+            structlog.stdlib.PositionalArgumentsFormatter(),
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+    )
 
 
 def start_request(request_id: str) -> None:
