@@ -41,7 +41,9 @@ def _allows_local_receivers(settings: Settings) -> bool:
     )
 
 
-def _banner(settings: Settings, keys: IssuedKeys | None, database: str) -> str:
+def _banner(
+    settings: Settings, keys: IssuedKeys | None, database: str, metrics_url: str | None = None
+) -> str:
     base = settings.resolved_public_url()
     lines = [
         "",
@@ -49,6 +51,8 @@ def _banner(settings: Settings, keys: IssuedKeys | None, database: str) -> str:
         f"  API docs:        {base}/v1/docs",
         f"  Database:        {database}",
     ]
+    if metrics_url is not None:
+        lines.append(f"  Metrics:         {metrics_url}")
     if keys is not None:
         lines += [
             "",
@@ -189,7 +193,10 @@ def _serve(settings: Settings) -> None:
                 "embedded_database": embedded is not None,
             }
         )
-        print(_banner(settings, keys, describe_url(database_url)), flush=True)
+        banner = _banner(
+            settings, keys, describe_url(database_url), metrics.url if metrics else None
+        )
+        print(banner, flush=True)
         if settings.api_workers > 1:
             import uvicorn
 
