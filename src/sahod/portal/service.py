@@ -114,6 +114,10 @@ async def sign_in(
     """Checks the password; ``dev_portal_lockout_failures`` wrong ones in a row lock the
     member out for ``dev_portal_lockout_minutes``, whatever is tried meanwhile."""
     await repository.delete_expired_sessions(session, now)
+    if "\x00" in email:
+        # No address holds one (and PostgreSQL text cannot): as any unknown e-mail.
+        await password_matches(password, _DUMMY_HASH)
+        return SignInOutcome(None, _WRONG)
     member = await repository.member_for_sign_in(session, email.strip().lower())
     if member is None:
         await password_matches(password, _DUMMY_HASH)

@@ -155,6 +155,13 @@ class PortalRoute(APIRoute):
         return portal_handler
 
 
+async def refuse_nul_characters(request: Request) -> None:
+    """PostgreSQL text cannot hold NUL: a path or query carrying one is a 400 page."""
+    for name, value in [*request.query_params.multi_items(), *request.path_params.items()]:
+        if "\x00" in str(value) or "\x00" in name:
+            raise InvalidParameters(f"{name} must not contain NUL characters")
+
+
 async def optional_member(
     request: Request, session: Session, clock: AppClock, settings: AppSettings
 ) -> SignedIn | None:
