@@ -199,7 +199,7 @@ def member_who_can(role: Role) -> Callable[..., Awaitable[SignedIn]]:
         if request.method == "POST":
             await check_csrf(request, member)
         if not member.role.allows(role):
-            raise NotAllowed(f"This needs the {role.value} role; you are a {member.role.value}.")
+            raise NotAllowed(f"This needs the {role.value} role; yours is {member.role.value}.")
         return member
 
     return dependency
