@@ -44,6 +44,15 @@ _SECURITY_HEADERS = [
 ]
 
 
+# The navigation of every page: (label, path); a new page adds its entry here.
+NAV: list[tuple[str, str]] = [
+    ("API keys", f"{PREFIX}/keys"),
+    ("Users", f"{PREFIX}/users"),
+    ("Webhooks", f"{PREFIX}/webhooks"),
+    ("Members", f"{PREFIX}/members"),
+]
+
+
 class SignInRequired(Exception):
     """No live session: the visitor is sent to the sign-in page."""
 
@@ -108,7 +117,7 @@ def render(
     return TEMPLATES.TemplateResponse(
         request,
         template,
-        {"member": member, "csrf_field": CSRF_FIELD, "Role": Role, **context},
+        {"member": member, "csrf_field": CSRF_FIELD, "Role": Role, "nav": NAV, **context},
         status_code=status_code,
     )
 
