@@ -276,6 +276,24 @@ class Settings(BaseSettings):
         description="Rejected portal sign-ins (INVALID_CREDENTIALS) for one provider user name "
         "in an hour before further tries with that name are refused for the hour.",
     )
+    # --- the developer portal at /portal (issue 14) ---
+    dev_portal_session_hours: float = Field(
+        default=12,
+        gt=0,
+        description="A developer-portal sign-in lasts this long after the last page it "
+        "opened; then the member signs in again.",
+    )
+    dev_portal_lockout_failures: int = Field(
+        default=10,
+        ge=1,
+        description="Wrong passwords in a row after which a portal member is locked out.",
+    )
+    dev_portal_lockout_minutes: float = Field(
+        default=15,
+        gt=0,
+        description="How long a locked-out portal member cannot sign in, even with the "
+        "right password.",
+    )
     event_streams_per_token: int = Field(
         default=5, ge=0, description="Event streams open at once per widget session (per process)."
     )

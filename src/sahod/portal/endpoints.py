@@ -1,0 +1,521 @@
+"""The developer portal's pages (server-rendered; every form works without JavaScript).
+
+Pages read through the other domains' services, scoped by the signed-in member's tenant;
+the portal's own service holds only members and sign-in sessions.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Annotated, Any, TypeVar
+from urllib.parse import quote
+
+import orjson
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.staticfiles import StaticFiles
+from pydantic import ValidationError
+from starlette.responses import RedirectResponse, Response
+
+from sahod.accounts import service as accounts_service
+from sahod.datapoints import service as datapoints_service
+from sahod.datapoints.kinds import DataPointKind
+from sahod.datapoints.repository import DataPointFilter
+from sahod.errors import InvalidParameters, MissingResource
+from sahod.events import service as events_service
+from sahod.kit.crypto import Sealer
+from sahod.kit.deps import AppClock, AppSettings, Session
+from sahod.kit.envelope import WireModel
+from sahod.kit.handlers import describe_validation
+from sahod.kit.pagination import JsonPage, PageRequest, decode_cursor, page_of
+from sahod.portal import service
+from sahod.portal.cv import AGENCY_NAMES, curriculum_vitae
+from sahod.portal.schemas import SignedIn
+from sahod.portal.web import (
+    PREFIX,
+    SESSION_COOKIE,
+    SIGN_IN_COOKIE,
+    STATIC_DIR,
+    Developer,
+    MaybeMember,
+    Owner,
+    PortalRoute,
+    Viewer,
+    refuse_nul_characters,
+    render,
+    set_cookie,
+)
+from sahod.providers.catalog import PROVIDERS
+from sahod.tenants import service as tenants_service
+from sahod.tenants.schemas import TenantMode
+from sahod.users import service as users_service
+from sahod.webhooks import delivery, subscriptions
+from sahod.webhooks.schemas import EventType, WebhookCreate, WebhookUpdate
+
+WireModelT = TypeVar("WireModelT", bound=WireModel)
+
+router = APIRouter(
+    prefix=PREFIX,
+    route_class=PortalRoute,
+    include_in_schema=False,
+    dependencies=[Depends(refuse_nul_characters)],
+)
+
+
+def static_files() -> StaticFiles:
+    return StaticFiles(directory=STATIC_DIR)
+
+
+def _see_other(path: str) -> RedirectResponse:
+    return RedirectResponse(PREFIX + path, status_code=303)
+
+
+def _safe_next(value: str | None) -> str:
+    # Only a path of this portal: an open redirect would let a link sign people in to
+    # someone else's page.
+    if (
+        value
+        and value.startswith(PREFIX + "/")
+        and not value.startswith("//")
+        and "\\" not in value
+    ):
+        return value
+    return PREFIX + "/"
+
+
+# --- signing in and out ----------------------------------------------------------------
+
+
+@router.get("/sign-in")
+async def sign_in_page(
+    request: Request, settings: AppSettings, member: MaybeMember, next: str | None = None
+) -> Response:
+    if member is not None:
+        return RedirectResponse(_safe_next(next), status_code=303)
+    # Signing in is a form too: a cookie and a field that must match stop another site from
+    # signing a visitor in to an account of its choosing.
+    token = secrets.token_urlsafe(32)
+    response = render(request, "sign_in.html", None, sign_in_token=token, next=_safe_next(next))
+    set_cookie(response, settings, SIGN_IN_COOKIE, token)
+    return response
+
+
+@router.post("/sign-in")
+async def sign_in(
+    request: Request,
+    session: Session,
+    clock: AppClock,
+    settings: AppSettings,
+    email: Annotated[str, Form(max_length=320)] = "",
+    password: Annotated[str, Form(max_length=1000)] = "",
+    csrf: Annotated[str, Form(max_length=200)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    expected = request.cookies.get(SIGN_IN_COOKIE, "")
+    if not expected or not secrets.compare_digest(csrf, expected):
+        return _sign_in_again(request, settings, email, next, "The form expired; sign in again.")
+    outcome = await service.sign_in(session, email, password, clock.now(), settings)
+    if outcome.session is None:
+        return _sign_in_again(request, settings, email, next, outcome.refusal or "")
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    set_cookie(response, settings, SESSION_COOKIE, outcome.session.token)
+    response.delete_cookie(SIGN_IN_COOKIE, path=PREFIX)
+    return response
+
+
+def _sign_in_again(
+    request: Request, settings: AppSettings, email: str, next: str, error: str
+) -> Response:
+    token = secrets.token_urlsafe(32)
+    response = render(
+        request,
+        "sign_in.html",
+        None,
+        status_code=401,
+        sign_in_token=token,
+        next=_safe_next(next),
+        email=email,
+        error=error,
+    )
+    set_cookie(response, settings, SIGN_IN_COOKIE, token)
+    return response
+
+
+@router.post("/sign-out")
+async def sign_out(request: Request, session: Session, member: Viewer) -> Response:
+    await service.sign_out(session, request.cookies.get(SESSION_COOKIE, ""))
+    response = _see_other("/sign-in")
+    response.delete_cookie(SESSION_COOKIE, path=PREFIX)
+    return response
+
+
+# --- home ------------------------------------------------------------------------------
+
+
+@router.get("/")
+async def home(request: Request, member: Viewer) -> Response:
+    return render(request, "home.html", member)
+
+
+@router.get("", include_in_schema=False)
+async def home_without_slash() -> Response:
+    return _see_other("/")
+
+
+# --- API keys --------------------------------------------------------------------------
+
+
+@router.get("/keys")
+async def keys_page(request: Request, session: Session, member: Viewer) -> Response:
+    keys = await tenants_service.list_keys(session, member.tenant)
+    return render(request, "keys.html", member, keys=keys, modes=list(TenantMode), issued=None)
+
+
+@router.post("/keys")
+async def create_key(
+    request: Request, session: Session, clock: AppClock, member: Developer
+) -> Response:
+    issued = await tenants_service.create_key(session, member.tenant, clock.now())
+    keys = await tenants_service.list_keys(session, member.tenant)
+    # The secret is shown on this answer only (stored as a hash), so no redirect here.
+    return render(
+        request,
+        "keys.html",
+        member,
+        status_code=201,
+        keys=keys,
+        modes=list(TenantMode),
+        issued=issued,
+    )
+
+
+@router.post("/keys/{key}/revoke")
+async def revoke_key(
+    request: Request, session: Session, clock: AppClock, member: Developer, key: str
+) -> Response:
+    await tenants_service.revoke_key(
+        session, member.tenant, key, clock.now(), request.app.state.authenticator
+    )
+    return _see_other("/keys")
+
+
+# --- members ---------------------------------------------------------------------------
+
+
+@router.get("/members")
+async def members_page(request: Request, session: Session, member: Viewer) -> Response:
+    members = await service.list_members(session, member.tenant)
+    return render(request, "members.html", member, members=members, issued=None)
+
+
+@router.post("/members")
+async def add_member(
+    request: Request,
+    session: Session,
+    clock: AppClock,
+    member: Owner,
+    email: Annotated[str, Form(max_length=320)] = "",
+    role: Annotated[str, Form(max_length=20)] = "viewer",
+) -> Response:
+    issued = await service.create_member(
+        session, member.tenant.id, email, service.role_of(role), clock.now()
+    )
+    members = await service.list_members(session, member.tenant)
+    return render(request, "members.html", member, status_code=201, members=members, issued=issued)
+
+
+@router.post("/members/{member_id}/role")
+async def change_role(
+    session: Session,
+    member: Owner,
+    member_id: str,
+    role: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    await service.change_role(session, member.tenant, member_id, service.role_of(role))
+    return _see_other("/members")
+
+
+@router.post("/members/{member_id}/remove")
+async def remove_member(session: Session, member: Owner, member_id: str) -> Response:
+    await service.remove_member(session, member.tenant, member_id)
+    return _see_other("/members")
+
+
+# --- Users Explorer --------------------------------------------------------------------
+
+# A page of every kind at the API's largest size; a user with more (decades of monthly
+# contributions) is read in a few pages, up to this many items a kind.
+_ITEMS_PER_KIND = 1500
+
+
+@router.get("/users")
+async def users_page(
+    request: Request,
+    session: Session,
+    member: Viewer,
+    q: Annotated[str, Query(max_length=200)] = "",
+) -> Response:
+    users = await users_service.search_users(session, member.tenant, q)
+    return render(request, "users.html", member, users=users, q=q)
+
+
+async def _all_json(
+    read: Callable[[PageRequest], Awaitable[JsonPage]], limit: int
+) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    page = PageRequest(size=150, after_seq=None)
+    while len(items) < limit:
+        found = await read(page)
+        if found.items_json:
+            items.extend(orjson.loads(b"[" + found.items_json.encode() + b"]"))
+        if found.next_cursor is None:
+            break
+        page = PageRequest(size=150, after_seq=decode_cursor(found.next_cursor))
+    return items
+
+
+@router.get("/users/{user_id}")
+async def user_page(request: Request, session: Session, member: Viewer, user_id: str) -> Response:
+    user = await users_service.get_user(session, member.tenant, user_id)
+    accounts = await _all_json(
+        lambda page: accounts_service.list_accounts(
+            session, member.tenant, page, user_id=user.id, created_from=None, created_before=None
+        ),
+        _ITEMS_PER_KIND,
+    )
+    data: dict[str, list[dict[str, Any]]] = {}
+    for kind in DataPointKind:
+        data[kind.path] = await _all_json(
+            lambda page, kind=kind: datapoints_service.list_datapoints(  # type: ignore[misc]
+                session, member.tenant, kind, page, DataPointFilter(user_id=user.id)
+            ),
+            _ITEMS_PER_KIND,
+        )
+    names = {p.id: AGENCY_NAMES.get(p.id, p.name) for p in PROVIDERS}
+    return render(
+        request,
+        "user.html",
+        member,
+        user=user,
+        accounts=accounts,
+        data=data,
+        kinds=list(DataPointKind),
+        names=names,
+        cv=curriculum_vitae(data, names),
+        as_json=lambda value: orjson.dumps(value, option=orjson.OPT_INDENT_2).decode(),
+    )
+
+
+@router.post("/users/{user_id}/accounts/{account_id}/revoke")
+async def revoke_account(
+    session: Session, clock: AppClock, member: Developer, user_id: str, account_id: str
+) -> Response:
+    """As ``DELETE /v1/accounts/{id}``: the data and credentials go, ACCOUNT_DISCONNECTED."""
+    account = await accounts_service.get_account(session, member.tenant, account_id)
+    if account.user_id != user_id:
+        raise MissingResource(f"There is no account {account_id} of user {user_id}.")
+    await accounts_service.revoke(session, account, clock.now())
+    return _see_other(f"/users/{quote(user_id, safe='')}")
+
+
+# --- Webhooks --------------------------------------------------------------------------
+
+
+def _sealer(request: Request) -> Sealer:
+    sealer: Sealer = request.app.state.runtime.sealer
+    return sealer
+
+
+def _valid(model: type[WireModelT], values: dict[str, Any]) -> WireModelT:
+    try:
+        return model.model_validate(values)
+    except ValidationError as invalid:
+        raise InvalidParameters(describe_validation(invalid.errors())) from None
+
+
+@router.get("/webhooks")
+async def webhooks_page(request: Request, session: Session, member: Viewer) -> Response:
+    rows = await subscriptions.list_webhooks(
+        session, member.tenant, PageRequest(size=150, after_seq=None)
+    )
+    webhooks = [subscriptions.webhook_out(w) for w in rows[:150]]
+    return render(
+        request, "webhooks.html", member, webhooks=webhooks, events=list(EventType), created=None
+    )
+
+
+@router.post("/webhooks")
+async def create_webhook(
+    request: Request,
+    session: Session,
+    clock: AppClock,
+    settings: AppSettings,
+    member: Developer,
+    url: Annotated[str, Form(max_length=2000)] = "",
+    name: Annotated[str, Form(max_length=200)] = "",
+    event_types: Annotated[list[str] | None, Form(alias="eventTypes")] = None,
+    secret: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    body = _valid(
+        WebhookCreate,
+        {
+            "name": name or "Portal webhook",
+            "url": url,
+            "eventTypes": event_types or [EventType.ALL_EVENTS.value],
+            "active": True,
+            # A generated Standard Webhooks secret unless the member chose one.
+            "secret": secret or "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode(),
+        },
+    )
+    created = await subscriptions.create_webhook(
+        session, member.tenant, body, clock.now(), _sealer(request), settings
+    )
+    rows = await subscriptions.list_webhooks(
+        session, member.tenant, PageRequest(size=150, after_seq=None)
+    )
+    return render(
+        request,
+        "webhooks.html",
+        member,
+        status_code=201,
+        webhooks=[subscriptions.webhook_out(w) for w in rows[:150]],
+        events=list(EventType),
+        created=created,
+    )
+
+
+@router.get("/webhooks/{webhook_id}")
+async def webhook_page(
+    request: Request,
+    session: Session,
+    member: Viewer,
+    webhook_id: str,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    webhook = await subscriptions.get_webhook(session, member.tenant, webhook_id)
+    page = PageRequest(size=25, after_seq=decode_cursor(cursor) if cursor else None)
+    rows, attempts = await delivery.list_deliveries(
+        session, member.tenant, webhook_id, page, status=None, event_type=None
+    )
+    result = page_of(rows, page, lambda row: row.seq)
+    deliveries = [delivery.delivery_out(d, attempts.get(d.id, [])) for d in result.items]
+    return render(
+        request,
+        "webhook.html",
+        member,
+        webhook=webhook,
+        deliveries=deliveries,
+        next_cursor=result.next_cursor,
+        resent=request.query_params.get("resent"),
+        sent=request.query_params.get("sent"),
+    )
+
+
+async def _set_active(
+    request: Request,
+    session: Session,
+    clock: AppClock,
+    settings: AppSettings,
+    member: SignedIn,
+    webhook_id: str,
+    active: bool,
+) -> Response:
+    await subscriptions.update_webhook(
+        session,
+        member.tenant,
+        webhook_id,
+        WebhookUpdate.model_validate({"active": active}),
+        clock.now(),
+        _sealer(request),
+        settings,
+    )
+    return _see_other(f"/webhooks/{webhook_id}")
+
+
+@router.post("/webhooks/{webhook_id}/disable")
+async def disable_webhook(
+    request: Request,
+    session: Session,
+    clock: AppClock,
+    settings: AppSettings,
+    member: Developer,
+    webhook_id: str,
+) -> Response:
+    return await _set_active(request, session, clock, settings, member, webhook_id, False)
+
+
+@router.post("/webhooks/{webhook_id}/enable")
+async def enable_webhook(
+    request: Request,
+    session: Session,
+    clock: AppClock,
+    settings: AppSettings,
+    member: Developer,
+    webhook_id: str,
+) -> Response:
+    return await _set_active(request, session, clock, settings, member, webhook_id, True)
+
+
+@router.post("/webhooks/{webhook_id}/recover")
+async def recover(
+    session: Session,
+    clock: AppClock,
+    member: Developer,
+    webhook_id: str,
+    since: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    """As ``POST /v1/webhooks/{id}/recover``: every delivery since then not yet a success."""
+    try:
+        instant = datetime.fromisoformat(since)
+    except ValueError:
+        raise InvalidParameters("since must be a date and time, such as 2026-11-02T08:00") from None
+    instant = instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
+    count = await delivery.recover(session, member.tenant, webhook_id, instant, clock.now())
+    return _see_other(f"/webhooks/{webhook_id}?resent={count}")
+
+
+@router.post("/webhooks/{webhook_id}/test")
+async def send_test_event(
+    session: Session, clock: AppClock, member: Developer, webhook_id: str
+) -> Response:
+    await events_service.emit_test(session, member.tenant, webhook_id, clock.now())
+    return _see_other(f"/webhooks/{webhook_id}?sent=test")
+
+
+@router.get("/webhooks/{webhook_id}/deliveries/{delivery_id}")
+async def delivery_page(
+    request: Request,
+    session: Session,
+    clock: AppClock,
+    member: Viewer,
+    webhook_id: str,
+    delivery_id: str,
+) -> Response:
+    webhook = await subscriptions.get_webhook(session, member.tenant, webhook_id)
+    detail = await delivery.delivery_detail(
+        session, member.tenant, webhook_id, delivery_id, _sealer(request), clock.now()
+    )
+    try:
+        body = orjson.dumps(orjson.loads(detail.body), option=orjson.OPT_INDENT_2).decode()
+    except orjson.JSONDecodeError:
+        body = detail.body
+    return render(
+        request,
+        "delivery.html",
+        member,
+        webhook=webhook,
+        detail=detail,
+        body=body,
+        redelivered=request.query_params.get("redelivered"),
+    )
+
+
+@router.post("/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver")
+async def redeliver(
+    session: Session, clock: AppClock, member: Developer, webhook_id: str, delivery_id: str
+) -> Response:
+    """As ``POST /v1/webhooks/{id}/deliveries/{deliveryId}/redeliver``: the same bytes."""
+    await delivery.redeliver(session, member.tenant, webhook_id, delivery_id, clock.now())
+    return _see_other(f"/webhooks/{webhook_id}/deliveries/{delivery_id}?redelivered=1")
