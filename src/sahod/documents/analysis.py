@@ -19,7 +19,13 @@ import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sahod.documents import DocumentAnalysis, DocumentFile, DocumentType, KnownPerson
+from sahod.documents import (
+    MAX_FILE_BYTES,
+    DocumentAnalysis,
+    DocumentFile,
+    DocumentType,
+    KnownPerson,
+)
 from sahod.documents.classify import classify
 from sahod.documents.extract import MANDATORY, extract, read_payslip, records
 from sahod.documents.reading import UnreadableDocument, read_document
@@ -58,6 +64,15 @@ def analyze(
     the content names none (a payslip without its title still has a net pay).
     """
     declared = _declared(declared_type)
+    too_big = [f.name for f in files if len(f.data) > MAX_FILE_BYTES]
+    if too_big:
+        # The upload refuses these; a file that got here anyway is not read at all.
+        return DocumentAnalysis(
+            status="UNSUPPORTED",
+            file_type=declared or "OTHERS",
+            error_code="INVALID_FIELD_FORMAT",
+            error_message=f"{', '.join(too_big)}: larger than {MAX_FILE_BYTES // 2**20} MB.",
+        )
     try:
         read = read_document(files)
     except UnreadableDocument as exc:

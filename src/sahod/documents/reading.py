@@ -9,6 +9,7 @@ confidence) and a little tilted (a projection-profile search over small angles).
 from __future__ import annotations
 
 import io
+import os
 import re
 import shutil
 from collections.abc import Iterator, Sequence
@@ -23,7 +24,9 @@ MAX_PAGES = 20
 """Pages read per file; a payslip or a 2316 is one or two."""
 MAX_PIXELS = 40_000_000
 """Pillow's bomb guard for images and rendered pages (a 15 MB file may not expand past it)."""
-RENDER_DPI = 300
+MAX_OCR_PAGES = 6
+"""Scanned pages OCR'd per file (a few seconds each); the rest of a long scan is skipped."""
+RENDER_DPI = 200
 OCR_MIN_WIDTH = 1600
 """Images narrower than this are enlarged first: Tesseract reads ~10 px glyphs poorly."""
 TEXT_LAYER_MIN_CHARS = 40
@@ -117,7 +120,7 @@ def read_pdf(data: bytes) -> ReadText:
         if reader.is_encrypted:
             raise UnreadableDocument("the PDF is encrypted")
         info: dict[str, object] = {str(k): v for k, v in (reader.metadata or {}).items()}
-        pages = list(reader.pages)[:MAX_PAGES]
+        pages = [reader.pages[i] for i in range(min(len(reader.pages), MAX_PAGES))]
         layers = [page.extract_text() or "" for page in pages]
     except UnreadableDocument:
         raise
@@ -137,11 +140,15 @@ def read_pdf(data: bytes) -> ReadText:
             raise UnreadableDocument(
                 "the PDF is a scan without a text layer and OCR is not installed"
             )
+        if ocr_pages >= MAX_OCR_PAGES:
+            break
         image = _render_page(data, index)
+        ocr_pages += 1
+        if is_blank(image):
+            continue
         text, confidence = ocr_image(image)
         texts.append(text)
         confidences.append(confidence)
-        ocr_pages += 1
     return ReadText(
         text="\n".join(texts),
         method="OCR" if ocr_pages else "TEXT_LAYER",
@@ -233,8 +240,18 @@ def binarize(gray: Image.Image, *, radius: int = 15, contrast: int = 18) -> Imag
     return darker.point(lambda v: 0 if v > contrast else 255)
 
 
+def is_blank(image: Image.Image) -> bool:
+    """Nothing printed: fewer than one pixel in a thousand is ink."""
+    small = image.convert("L")
+    small.thumbnail((600, 600))
+    histogram = binarize(small, radius=6).histogram()
+    return histogram[0] < (small.width * small.height) / 1000
+
+
 def ocr_image(image: Image.Image) -> tuple[str, float]:
     """(text, mean word confidence) of an image, upright and deskewed first."""
+    if is_blank(image):
+        return "", 0.0
     gray = _prepare(image)
     gray = _upright(gray)
     gray = deskew(gray)
@@ -244,6 +261,9 @@ def ocr_image(image: Image.Image) -> tuple[str, float]:
 def _tesseract(gray: Image.Image, *, psm: int = 4) -> tuple[str, float]:
     import pytesseract
 
+    # One thread per Tesseract: the worker runs several readers side by side, and
+    # Tesseract's OpenMP threads make its output differ from run to run.
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     data = pytesseract.image_to_data(
         gray, lang="eng", config=f"--psm {psm}", output_type=pytesseract.Output.DICT
     )
