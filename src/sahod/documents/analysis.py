@@ -79,7 +79,7 @@ def analyze(
         return DocumentAnalysis(
             status="UNSUPPORTED",
             file_type=declared or "OTHERS",
-            error_code="SYSTEM_ERROR",
+            error_code=exc.error_code,
             error_message=f"The document cannot be read: {exc}.",
         )
     if sum(c.isalnum() for c in read.text) < 20:

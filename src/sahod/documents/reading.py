@@ -36,6 +36,25 @@ TEXT_LAYER_MIN_CHARS = 40
 class UnreadableDocument(Exception):
     """A valid file that says nothing readable (no text layer, OCR unavailable or empty)."""
 
+    def __init__(self, reason: str, *, error_code: str = "SYSTEM_ERROR") -> None:
+        super().__init__(reason)
+        self.error_code = error_code
+
+
+_MAGIC: dict[str, tuple[bytes, ...]] = {
+    "PDF": (b"%PDF-",),
+    "PNG": (b"\x89PNG\r\n\x1a\n",),
+    "JPEG": (b"\xff\xd8\xff",),
+    "TIFF": (b"II*\x00", b"MM\x00*"),
+}
+
+
+def _kind_of(data: bytes) -> str | None:
+    for kind, magics in _MAGIC.items():
+        if any(data.startswith(m) for m in magics):
+            return kind
+    return None
+
 
 @dataclass(frozen=True)
 class PdfFacts:
@@ -88,6 +107,15 @@ def read_document(files: Sequence[DocumentFile]) -> ReadText:
 
 
 def read_file(file: DocumentFile) -> ReadText:
+    # The upload checks this too; the reader never lets one parser see another's format
+    # (a JPEG with a PDF appended is two documents to two parsers).
+    actual = _kind_of(file.data)
+    if actual != file.format:
+        raise UnreadableDocument(
+            f"{file.name} is not a {file.format} file"
+            + (f" (its bytes are a {actual})" if actual else ""),
+            error_code="INVALID_FIELD_FORMAT",
+        )
     if file.format == "PDF":
         return read_pdf(file.data)
     return read_image(file.data)
