@@ -40,6 +40,10 @@ SUPPORTED: tuple[DocumentType, ...] = (
     "CLEARANCE_NBI",
 )
 
+MAX_TEXT_CHARS = 200_000
+"""Text the extractor looks at: a payslip is a few thousand characters; a 20-page text dump
+is not a document the extractor should spend the child's CPU on."""
+
 _NAMES = {
     "PAYSLIP": "payslip",
     "TAX_DOCUMENT": "BIR Form 2316",
@@ -89,9 +93,10 @@ def analyze(
             error_code="MISSING_MANDATORY_FIELD",
             error_message="No text could be read from the document (a blank or unreadable image?).",
         )
-    file_type = classify(read.text)
+    text = read.text[:MAX_TEXT_CHARS]
+    file_type = classify(text)
     if file_type == "OTHERS" and declared is not None:
-        attempt = extract(declared, read.text)
+        attempt = extract(declared, text)
         if all(key in attempt for key in MANDATORY[declared]):
             file_type = declared
     classification: dict[str, object] = {"fileType": file_type}
@@ -103,8 +108,8 @@ def analyze(
             error_message="The document is not a payslip, a BIR Form 2316, a certificate of "
             "employment or an NBI clearance.",
         )
-    payslip = read_payslip(read.text) if file_type == "PAYSLIP" else None
-    analysis = payslip.analysis if payslip is not None else extract(file_type, read.text)
+    payslip = read_payslip(text) if file_type == "PAYSLIP" else None
+    analysis = payslip.analysis if payslip is not None else extract(file_type, text)
     missing = [key for key in MANDATORY[file_type] if key not in analysis]
     extraction: dict[str, object] = {"fileType": file_type, "analysis": analysis}
     validation = validate(file_type, analysis, read, person, payslip=payslip)

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 
 from sahod.datapoints.kinds import DataPointKind
 from sahod.datapoints.records import FetchedRecord
@@ -127,7 +128,7 @@ class Fields:
     text: str
     all_labels: Sequence[str]
 
-    @property
+    @cached_property
     def lines(self) -> list[str]:
         # Dot leaders ("Net Pay ........ 1,000.00") and fill-in rules are only spacing.
         return [
