@@ -176,3 +176,14 @@ def test_every_record_is_a_valid_item_of_its_kind() -> None:
                 SPECS[record.kind].payload_model.model_validate(record.payload)
                 kinds.add(record.kind)
     assert kinds == {DataPointKind.INCOMES, DataPointKind.EMPLOYMENTS}
+
+
+def test_a_child_killed_by_a_signal_is_named() -> None:
+    import signal
+
+    from sahod.documents.analysis import _death
+
+    assert "CPU time" in _death(-int(signal.SIGXCPU))
+    assert "crashed" in _death(-int(signal.SIGSEGV))
+    assert "signal 77" in _death(-77)
+    assert "died" in _death(1)

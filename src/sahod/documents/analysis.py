@@ -184,6 +184,20 @@ def _child(
     connection.close()
 
 
+_DEATHS = {
+    int(signal.SIGXCPU): "it used more CPU time than a reader may",
+    int(signal.SIGKILL): "the reader was stopped (out of memory?)",
+    int(signal.SIGSEGV): "the reader crashed",
+    int(signal.SIGABRT): "the reader crashed",
+}
+
+
+def _death(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        return _DEATHS.get(-exitcode, f"the reader died (signal {-exitcode})")
+    return "the reader ran out of memory or died"
+
+
 def _failure(declared_type: str, message: str) -> DocumentAnalysis:
     return DocumentAnalysis(
         status="ERROR",
@@ -245,16 +259,9 @@ def _run(
             return outcome
         if isinstance(outcome, tuple) and len(outcome) == 2:
             return _failure(declared_type, str(outcome[1]))
-        code = process.exitcode
-        if code is not None and code < 0:
-            reason = {
-                signal.SIGXCPU: "it used more CPU time than a reader may",
-                signal.SIGKILL: "it was stopped",
-                signal.SIGSEGV: "the reader crashed",
-            }.get(signal.Signals(-code), f"the reader died (signal {-code})")
-        else:
-            reason = "the reader ran out of memory or died"
-        return _failure(declared_type, f"The document could not be analysed: {reason}.")
+        return _failure(
+            declared_type, f"The document could not be analysed: {_death(process.exitcode)}."
+        )
     finally:
         if process.is_alive():
             process.kill()
@@ -271,5 +278,7 @@ async def analyze_in_child(
     limits: ChildLimits = DEFAULT_LIMITS,
 ) -> DocumentAnalysis:
     """``analyze`` in a child process under resource limits; never raises for a file's
-    content: overruns and crashes come back as ``ERROR`` / ``SYSTEM_ERROR``."""
+    content: overruns and crashes come back as ``ERROR`` / ``SYSTEM_ERROR``. (A child that
+    cannot be started at all, the machine's fault and not the file's, raises ``OSError``,
+    so the job can be retried.)"""
     return await asyncio.to_thread(_run, files, person, declared_type, timeout_seconds, limits)
