@@ -7,9 +7,9 @@ from dataclasses import replace
 
 import httpx
 
+from sahod.app import create_app
 from sahod.documents import DocumentFile, KnownPerson
 from sahod.documents.analysis import analyze
-from sahod.app import create_app
 from sahod.documents.sandbox import sandbox_personas
 from sahod.runtime import Runtime
 
