@@ -515,8 +515,9 @@ def read_certificate(text: str) -> dict[str, object]:
     employer = position = department = None
     start = end = None
     m = re.search(
-        r"(?:employed|working)\s+(?:with|by|at|in)\s+(?P<employer>.+?)\s+as\s+(?:an?\s+)?"
-        r"(?P<position>.+?)(?:\s+(?:in|at|of)\s+the\s+(?P<department>.+?)\s+"
+        # Bounded spans: unbounded lazy groups nested three deep go cubic on a long text.
+        r"(?:employed|working)\s+(?:with|by|at|in)\s+(?P<employer>.{1,150}?)\s+as\s+(?:an?\s+)?"
+        r"(?P<position>.{1,100}?)(?:\s+(?:in|at|of)\s+the\s+(?P<department>.{1,100}?)\s+"
         r"(?:department|division|office|unit))?\s+(?:since|from|effective)\s+(?P<start>"
         + _DATE
         + r")",
