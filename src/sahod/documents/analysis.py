@@ -214,8 +214,11 @@ def _context() -> multiprocessing.context.ForkServerContext | multiprocessing.co
     # reader, so each child starts in milliseconds instead of re-importing it (spawn).
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
+        # "__main__" too: the server then imports the main script once, and children
+        # forked from it need not re-run it (multiprocessing's rule holds: the main module
+        # must be importable, as it is for `sahod worker`).
         context.set_forkserver_preload(
-            ["sahod.documents.analysis", "pypdf", "pypdfium2", "pytesseract", "PIL.Image"]
+            ["__main__", "sahod.documents.analysis", "pypdf", "pypdfium2", "pytesseract"]
         )
         return context
     return multiprocessing.get_context("spawn")
