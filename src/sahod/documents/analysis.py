@@ -98,7 +98,7 @@ def analyze(
     text = read.text[:MAX_TEXT_CHARS]
     file_type = classify(text)
     if file_type == "OTHERS" and declared is not None:
-        attempt = extract(declared, text)
+        attempt = extract(declared, text, ocr=read.method == "OCR")
         if all(key in attempt for key in MANDATORY[declared]):
             file_type = declared
     classification: dict[str, object] = {"fileType": file_type}
@@ -110,8 +110,9 @@ def analyze(
             error_message="The document is not a payslip, a BIR Form 2316, a certificate of "
             "employment or an NBI clearance.",
         )
-    payslip = read_payslip(text) if file_type == "PAYSLIP" else None
-    analysis = payslip.analysis if payslip is not None else extract(file_type, text)
+    ocr = read.method == "OCR"
+    payslip = read_payslip(text, ocr=ocr) if file_type == "PAYSLIP" else None
+    analysis = payslip.analysis if payslip is not None else extract(file_type, text, ocr=ocr)
     missing = [key for key in MANDATORY[file_type] if key not in analysis]
     extraction: dict[str, object] = {"fileType": file_type, "analysis": analysis}
     validation = validate(file_type, analysis, read, person, payslip=payslip)
