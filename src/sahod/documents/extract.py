@@ -54,6 +54,8 @@ _MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
 DATE_PATTERN = re.compile(
     r"(?P<iso>\b(?P<iy>\d{4})-(?P<im>\d{1,2})-(?P<id>\d{1,2})\b)"
     r"|(?P<num>\b(?P<nm>\d{1,2})\s?[/.-]\s?(?P<nd>\d{1,2})\s?[/.-]\s?(?P<ny>\d{4})\b)"
+    # OCR drops the first separator of a numeric date now and then ("1101/2026").
+    r"|(?P<glued>\b(?P<gm>\d{2})(?P<gd>\d{2})[/.-](?P<gy>\d{4})\b)"
     rf"|(?P<mdy>\b(?P<mm>{_MONTH_RE})\.?\s+(?P<md>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<my>\d{{4}})\b)"
     rf"|(?P<dmy>\b(?P<dd>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:day\s+of\s+)?(?P<dm>{_MONTH_RE})\.?,?\s+(?P<dy>\d{{4}})\b)",
     re.IGNORECASE,
@@ -95,6 +97,8 @@ def dates_in(text: str) -> list[date]:
             value = _make_date(m["iy"], m["im"], m["id"])
         elif m["num"]:
             value = _make_date(m["ny"], m["nm"], m["nd"]) or _repaired(m["ny"], m["nm"], m["nd"])
+        elif m["glued"]:
+            value = _make_date(m["gy"], m["gm"], m["gd"])
         elif m["mdy"]:
             value = _make_date(m["my"], _MONTHS[m["mm"].lower()], m["md"])
         else:
