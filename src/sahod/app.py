@@ -205,6 +205,10 @@ def create_app(
     app.include_router(portal_router)
     app.mount("/portal/static", portal_static_files(), name="portal-static")
     if settings.mounts_sandbox_portals():
+        from sahod.documents.endpoints import router as sandbox_documents_router
+
+        # Sample payslips, 2316s and certificates of the sandbox personas (issue 13).
+        app.include_router(sandbox_documents_router)
         # Simulated member portals for sandbox tenants, sharing the runtime's clock so that
         # loan balances follow it. A production deployment turns them off.
         from sahod.providers.sandbox import create_portals_app
