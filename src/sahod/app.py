@@ -194,6 +194,10 @@ def create_app(
     app.include_router(provider_logos_router)
     app.include_router(file_type_logos_router)
     if settings.mounts_sandbox_portals():
+        from sahod.documents.endpoints import router as sandbox_documents_router
+
+        # Sample payslips, 2316s and certificates of the sandbox personas (issue 13).
+        app.include_router(sandbox_documents_router)
         # Simulated member portals for sandbox tenants, sharing the runtime's clock so that
         # loan balances follow it. A production deployment turns them off.
         from sahod.providers.sandbox import create_portals_app
