@@ -130,6 +130,7 @@ async def test_a_child_over_its_memory_ends_in_error_not_a_crash() -> None:
     ("name", "fmt", "data"),
     [
         ("renamed.pdf", "PDF", b"%PDF-1.7\nthis is not really a pdf"),
+        ("notes.pdf", "PDF", b"Dear HR, please find my payslip attached."),
         ("broken.png", "PNG", b"\x89PNG\r\n\x1a\n" + b"\x00" * 40),
         ("blank.png", "PNG", None),
     ],
@@ -147,6 +148,42 @@ def test_unreadable_files_end_unsupported_with_a_reason(
         data = buffer.getvalue()
     outcome = analyze([_file(name, fmt, data)], KnownPerson(), declared_type="PAYSLIP")
     assert outcome.status in ("UNSUPPORTED", "ERROR")
-    assert outcome.error_code in ("SYSTEM_ERROR", "MISSING_MANDATORY_FIELD")
+    assert outcome.error_code in (
+        "SYSTEM_ERROR",
+        "MISSING_MANDATORY_FIELD",
+        "INVALID_FIELD_FORMAT",
+    )
     assert outcome.error_message
     assert outcome.records == ()
+
+
+def test_every_record_is_a_valid_item_of_its_kind() -> None:
+    from sahod.datapoints.registry import SPECS
+
+    kinds = set()
+    for persona in sandbox_personas():
+        for doc in documents_for(persona.key, TODAY):
+            if doc.format != "PDF":
+                continue
+            outcome = analyze(
+                [_file(doc.file_name, "PDF", doc.data())], KnownPerson(), declared_type=""
+            )
+            references = [r.reference for r in outcome.records]
+            assert len(set(references)) == len(references)
+            for record in outcome.records:
+                # The same model the data points store and serve: extra or misnamed fields
+                # are refused.
+                SPECS[record.kind].payload_model.model_validate(record.payload)
+                kinds.add(record.kind)
+    assert kinds == {DataPointKind.INCOMES, DataPointKind.EMPLOYMENTS}
+
+
+def test_a_child_killed_by_a_signal_is_named() -> None:
+    import signal
+
+    from sahod.documents.analysis import _death
+
+    assert "CPU time" in _death(-int(signal.SIGXCPU))
+    assert "crashed" in _death(-int(signal.SIGSEGV))
+    assert "signal 77" in _death(-77)
+    assert "died" in _death(1)

@@ -10,16 +10,24 @@ sends the parser into a loop, a crash in a C library) the worker only sees an ar
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import multiprocessing
 import multiprocessing.connection
+import multiprocessing.context
 import signal
 import time
 import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sahod.documents import DocumentAnalysis, DocumentFile, DocumentType, KnownPerson
+from sahod.documents import (
+    MAX_FILE_BYTES,
+    DocumentAnalysis,
+    DocumentFile,
+    DocumentType,
+    KnownPerson,
+)
 from sahod.documents.classify import classify
 from sahod.documents.extract import MANDATORY, extract, read_payslip, records
 from sahod.documents.reading import UnreadableDocument, read_document
@@ -33,6 +41,10 @@ SUPPORTED: tuple[DocumentType, ...] = (
     "EMPLOYMENT_CERTIFICATE",
     "CLEARANCE_NBI",
 )
+
+MAX_TEXT_CHARS = 200_000
+"""Text the extractor looks at: a payslip is a few thousand characters; a 20-page text dump
+is not a document the extractor should spend the child's CPU on."""
 
 _NAMES = {
     "PAYSLIP": "payslip",
@@ -58,13 +70,22 @@ def analyze(
     the content names none (a payslip without its title still has a net pay).
     """
     declared = _declared(declared_type)
+    too_big = [f.name for f in files if len(f.data) > MAX_FILE_BYTES]
+    if too_big:
+        # The upload refuses these; a file that got here anyway is not read at all.
+        return DocumentAnalysis(
+            status="UNSUPPORTED",
+            file_type=declared or "OTHERS",
+            error_code="INVALID_FIELD_FORMAT",
+            error_message=f"{', '.join(too_big)}: larger than {MAX_FILE_BYTES // 2**20} MB.",
+        )
     try:
         read = read_document(files)
     except UnreadableDocument as exc:
         return DocumentAnalysis(
             status="UNSUPPORTED",
             file_type=declared or "OTHERS",
-            error_code="SYSTEM_ERROR",
+            error_code=exc.error_code,
             error_message=f"The document cannot be read: {exc}.",
         )
     if sum(c.isalnum() for c in read.text) < 20:
@@ -74,9 +95,10 @@ def analyze(
             error_code="MISSING_MANDATORY_FIELD",
             error_message="No text could be read from the document (a blank or unreadable image?).",
         )
-    file_type = classify(read.text)
+    text = read.text[:MAX_TEXT_CHARS]
+    file_type = classify(text)
     if file_type == "OTHERS" and declared is not None:
-        attempt = extract(declared, read.text)
+        attempt = extract(declared, text)
         if all(key in attempt for key in MANDATORY[declared]):
             file_type = declared
     classification: dict[str, object] = {"fileType": file_type}
@@ -88,8 +110,8 @@ def analyze(
             error_message="The document is not a payslip, a BIR Form 2316, a certificate of "
             "employment or an NBI clearance.",
         )
-    payslip = read_payslip(read.text) if file_type == "PAYSLIP" else None
-    analysis = payslip.analysis if payslip is not None else extract(file_type, read.text)
+    payslip = read_payslip(text) if file_type == "PAYSLIP" else None
+    analysis = payslip.analysis if payslip is not None else extract(file_type, text)
     missing = [key for key in MANDATORY[file_type] if key not in analysis]
     extraction: dict[str, object] = {"fileType": file_type, "analysis": analysis}
     validation = validate(file_type, analysis, read, person, payslip=payslip)
@@ -162,6 +184,20 @@ def _child(
     connection.close()
 
 
+_DEATHS = {
+    int(signal.SIGXCPU): "it used more CPU time than a reader may",
+    int(signal.SIGKILL): "the reader was stopped (out of memory?)",
+    int(signal.SIGSEGV): "the reader crashed",
+    int(signal.SIGABRT): "the reader crashed",
+}
+
+
+def _death(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        return _DEATHS.get(-exitcode, f"the reader died (signal {-exitcode})")
+    return "the reader ran out of memory or died"
+
+
 def _failure(declared_type: str, message: str) -> DocumentAnalysis:
     return DocumentAnalysis(
         status="ERROR",
@@ -171,6 +207,20 @@ def _failure(declared_type: str, message: str) -> DocumentAnalysis:
     )
 
 
+@functools.cache
+def _context() -> multiprocessing.context.ForkServerContext | multiprocessing.context.SpawnContext:
+    # Not a plain fork: the worker has threads and an event loop a fork would copy mid-use.
+    # A fork server is a clean single-threaded process that has already imported the
+    # reader, so each child starts in milliseconds instead of re-importing it (spawn).
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(
+            ["sahod.documents.analysis", "pypdf", "pypdfium2", "pytesseract", "PIL.Image"]
+        )
+        return context
+    return multiprocessing.get_context("spawn")
+
+
 def _run(
     files: Sequence[DocumentFile],
     person: KnownPerson,
@@ -178,8 +228,7 @@ def _run(
     timeout_seconds: float,
     limits: ChildLimits,
 ) -> DocumentAnalysis:
-    # spawn, not fork: the worker has threads and an event loop a fork would copy mid-use.
-    context = multiprocessing.get_context("spawn")
+    context = _context()
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(
         target=_child,
@@ -210,16 +259,9 @@ def _run(
             return outcome
         if isinstance(outcome, tuple) and len(outcome) == 2:
             return _failure(declared_type, str(outcome[1]))
-        code = process.exitcode
-        if code is not None and code < 0:
-            reason = {
-                signal.SIGXCPU: "it used more CPU time than a reader may",
-                signal.SIGKILL: "it was stopped",
-                signal.SIGSEGV: "the reader crashed",
-            }.get(signal.Signals(-code), f"the reader died (signal {-code})")
-        else:
-            reason = "the reader ran out of memory or died"
-        return _failure(declared_type, f"The document could not be analysed: {reason}.")
+        return _failure(
+            declared_type, f"The document could not be analysed: {_death(process.exitcode)}."
+        )
     finally:
         if process.is_alive():
             process.kill()
@@ -236,5 +278,7 @@ async def analyze_in_child(
     limits: ChildLimits = DEFAULT_LIMITS,
 ) -> DocumentAnalysis:
     """``analyze`` in a child process under resource limits; never raises for a file's
-    content: overruns and crashes come back as ``ERROR`` / ``SYSTEM_ERROR``."""
+    content: overruns and crashes come back as ``ERROR`` / ``SYSTEM_ERROR``. (A child that
+    cannot be started at all, the machine's fault and not the file's, raises ``OSError``,
+    so the job can be retried.)"""
     return await asyncio.to_thread(_run, files, person, declared_type, timeout_seconds, limits)

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 
 from sahod.datapoints.kinds import DataPointKind
 from sahod.datapoints.records import FetchedRecord
@@ -65,6 +66,26 @@ def _make_date(year: str, month: int | str, day: str) -> date | None:
         return None
 
 
+# Digits OCR confuses with a 1 (a serif 1 read as 4 or 7): tried only when a numeric date is
+# impossible as read ("41/01/2026"), and only in the month or day.
+_LOOKS_LIKE_ONE = {"4": "1", "7": "1", "l": "1", "I": "1"}
+
+
+def _repaired(year: str, month: str, day: str) -> date | None:
+    for part in ("month", "day"):
+        text = month if part == "month" else day
+        for index, char in enumerate(text):
+            if char not in _LOOKS_LIKE_ONE:
+                continue
+            fixed = text[:index] + _LOOKS_LIKE_ONE[char] + text[index + 1 :]
+            value = (
+                _make_date(year, fixed, day) if part == "month" else _make_date(year, month, fixed)
+            )
+            if value is not None:
+                return value
+    return None
+
+
 def dates_in(text: str) -> list[date]:
     """Every date in ``text``, in order (numeric dates are month/day/year, as in PH)."""
     found = []
@@ -72,7 +93,7 @@ def dates_in(text: str) -> list[date]:
         if m["iso"]:
             value = _make_date(m["iy"], m["im"], m["id"])
         elif m["num"]:
-            value = _make_date(m["ny"], m["nm"], m["nd"])
+            value = _make_date(m["ny"], m["nm"], m["nd"]) or _repaired(m["ny"], m["nm"], m["nd"])
         elif m["mdy"]:
             value = _make_date(m["my"], _MONTHS[m["mm"].lower()], m["md"])
         else:
@@ -80,6 +101,24 @@ def dates_in(text: str) -> list[date]:
         if value is not None:
             found.append(value)
     return found
+
+
+_RANGE = re.compile(
+    rf"\b(?P<m1>{_MONTH_RE})\.?\s+(?P<d1>\d{{1,2}})\s*(?:-|–|to)\s*"
+    rf"(?:(?P<m2>{_MONTH_RE})\.?\s+)?(?P<d2>\d{{1,2}}),?\s+(?P<y>\d{{4}})\b",
+    re.IGNORECASE,
+)
+
+
+def period_in(text: str) -> tuple[date | None, date | None]:
+    """A pay period: two dates, or a range written once ("November 1-15, 2026")."""
+    m = _RANGE.search(text)
+    if m:
+        first = _MONTHS[m["m1"].lower()]
+        second = _MONTHS[m["m2"].lower()] if m["m2"] else first
+        return _make_date(m["y"], first, m["d1"]), _make_date(m["y"], second, m["d2"])
+    found = dates_in(text)
+    return (found[0] if found else None), (found[1] if len(found) > 1 else None)
 
 
 AMOUNT = r"(?:PHP|Php|P|₱)?\s?(?P<amount>\d{1,3}(?:[,. ]\d{3})+[.,]\d{2}|\d+[.,]\d{2})(?!\d)"
@@ -109,9 +148,12 @@ class Fields:
     text: str
     all_labels: Sequence[str]
 
-    @property
+    @cached_property
     def lines(self) -> list[str]:
-        return [line.strip() for line in self.text.splitlines()]
+        # Dot leaders ("Net Pay ........ 1,000.00") and fill-in rules are only spacing.
+        return [
+            re.sub(r"(?:\s?[.·…_]){4,}\s?", "  ", line).strip() for line in self.text.splitlines()
+        ]
 
     def _cut(self, value: str, own: str) -> str:
         # A value ends at the next column: a run of spaces, a bar, or another label.
@@ -304,9 +346,7 @@ def read_payslip(text: str) -> PayslipReading:
     f = Fields(text, _ALL_PAYSLIP)
     lab = PAYSLIP_LABELS
     period = f.value(lab["period"], exclude=r"pay\s*date") or ""
-    period_dates = dates_in(period)
-    start = period_dates[0] if period_dates else None
-    end = period_dates[1] if len(period_dates) > 1 else None
+    start, end = period_in(period)
     pay_date_text = f.value(lab["pay_date"])
     pay_dates = dates_in(pay_date_text or "")
     employer = f.value(lab["employer"]) or _header_name(
@@ -475,8 +515,9 @@ def read_certificate(text: str) -> dict[str, object]:
     employer = position = department = None
     start = end = None
     m = re.search(
-        r"(?:employed|working)\s+(?:with|by|at|in)\s+(?P<employer>.+?)\s+as\s+(?:an?\s+)?"
-        r"(?P<position>.+?)(?:\s+(?:in|at|of)\s+the\s+(?P<department>.+?)\s+"
+        # Bounded spans: unbounded lazy groups nested three deep go cubic on a long text.
+        r"(?:employed|working)\s+(?:with|by|at|in)\s+(?P<employer>.{1,150}?)\s+as\s+(?:an?\s+)?"
+        r"(?P<position>.{1,100}?)(?:\s+(?:in|at|of)\s+the\s+(?P<department>.{1,100}?)\s+"
         r"(?:department|division|office|unit))?\s+(?:since|from|effective)\s+(?P<start>"
         + _DATE
         + r")",
