@@ -318,3 +318,10 @@ async def test_the_name_on_the_document_is_checked_against_the_users_identities(
 
     # The sandbox payslip is George's.
     assert outcomes == {"George Cimafranca Palomero, Jr": "PASSED", "Maria Clara Santos": "FAILED"}
+
+
+async def test_files_without_a_name_are_named_after_their_type(tenant: TenantClient) -> None:
+    payslip = raw_file(sandbox_document().data(), "ignored.pdf")
+    payslip.pop("fileName")
+    archive = await upload(tenant, fileType="PAYSLIP", rawFiles=[payslip, dict(payslip)])
+    assert [f["name"] for f in archive["rawFiles"]] == ["payslip-1.pdf", "payslip-2.pdf"]
