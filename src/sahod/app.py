@@ -15,10 +15,13 @@ from fastapi.openapi.utils import get_openapi
 
 from sahod.accounts.endpoints import router as accounts_router
 from sahod.apidocs.endpoints import router as apidocs_router
+from sahod.archives.endpoints import logos_router as file_type_logos_router
+from sahod.archives.endpoints import router as archives_router
 from sahod.cds.endpoints import router as cds_router
 from sahod.config import Settings, get_settings
 from sahod.datapoints.endpoints import router as datapoints_router
 from sahod.errors import InvalidParameters, UnsupportedType
+from sahod.files.endpoints import router as files_router
 from sahod.health.endpoints import router as health_router
 from sahod.kit import handlers
 from sahod.kit.envelope import ERROR_RESPONSES
@@ -95,6 +98,8 @@ def api_router() -> APIRouter:
         tasks_router,
         datapoints_router,
         webhooks_router,
+        files_router,
+        archives_router,
     ):
         v1.include_router(router)
     return v1
@@ -204,6 +209,7 @@ def create_app(
     # The developer portal (issue 14): pages under /portal, its own CSS beside them.
     app.include_router(portal_router)
     app.mount("/portal/static", portal_static_files(), name="portal-static")
+    app.include_router(file_type_logos_router)
     if settings.mounts_sandbox_portals():
         from sahod.documents.endpoints import router as sandbox_documents_router
 
@@ -228,7 +234,15 @@ def create_app(
     app.add_middleware(TenantApiLimitMiddleware)
     app.add_middleware(NoStoreMiddleware)
     app.add_middleware(PortalHeadersMiddleware)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        # Document uploads carry base64 files of up to 15 MB each (issue 13).
+        allowances={
+            ("POST", "/v1/archives"): settings.max_upload_body_bytes,
+            ("POST", "/link/v1/archives"): settings.max_upload_body_bytes,
+        },
+    )
     app.add_middleware(RequestIdMiddleware)
     # Outermost: every answer is counted, those of the middlewares above included.
     app.add_middleware(RequestMetricsMiddleware)

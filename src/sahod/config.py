@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -201,6 +202,49 @@ class Settings(BaseSettings):
         description="json: one JSON object a line; text: plain lines for a terminal.",
     )
     max_body_bytes: int = 1_048_576
+    # --- Uploaded documents and stored files (issue 13; see sahod.files, sahod.archives) --
+    max_upload_body_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        description="The body limit of the archive uploads (POST /v1/archives and "
+        "/link/v1/archives) instead of MAX_BODY_BYTES: three files at the 15 MB limit, "
+        "base64-encoded.",
+    )
+    archive_max_files: int = Field(
+        default=10, ge=1, description="Files one archive upload may hold."
+    )
+    archive_retention_days: int = Field(
+        default=60,
+        ge=1,
+        description="Archives (and every stored file with an expiry) are revoked and their "
+        "bytes deleted this long after the upload.",
+    )
+    archive_analysis_timeout_seconds: float = Field(
+        default=120.0, description="The longest one archive's analysis may run before ERROR."
+    )
+    archive_analysis_concurrency: int = Field(
+        default=2,
+        ge=1,
+        description="Archives analysed at once per worker process: each analysis is a child "
+        "process that may use up to 1.5 GB, so the worker's other jobs are not starved.",
+    )
+    file_store: Literal["postgres", "s3"] = Field(
+        default="postgres",
+        description="Where stored files' bytes live: `postgres` (a table of its own) or "
+        "`s3` (an S3-compatible bucket; needs the `s3` extra, boto3).",
+    )
+    file_url_ttl_seconds: int = Field(
+        default=3600,
+        ge=60,
+        description="How long a signed download URL (`rawFiles[].url`) stays valid.",
+    )
+    s3_bucket: str | None = Field(default=None, description="The bucket of FILE_STORE=s3.")
+    s3_endpoint_url: str | None = Field(
+        default=None, description="The S3-compatible endpoint (unset: AWS's own)."
+    )
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
+    s3_prefix: str = Field(default="sahod/", description="Key prefix of stored objects.")
     token_ttl_seconds: int = 5 * 3600
     db_pool_size: int = 10
     log_level: str = "INFO"
@@ -269,6 +313,12 @@ class Settings(BaseSettings):
     )
     link_accounts_per_user_day: int = Field(
         default=30, ge=0, description="Account creations and reauthorizations per user, per day."
+    )
+    link_archives_per_user_day: int = Field(
+        default=30,
+        ge=0,
+        description="Document uploads (POST /link/v1/archives) per user, per day: each is up "
+        "to MAX_UPLOAD_BODY_BYTES stored and a reader's minute of CPU.",
     )
     portal_sign_in_failures_per_hour: int = Field(
         default=5,

@@ -14,6 +14,7 @@ import procrastinate
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from sahod import migrate
+from sahod.archives import tasks as archives_tasks
 from sahod.cds import tasks as cds_tasks
 from sahod.config import Settings
 from sahod.db import (
@@ -23,6 +24,7 @@ from sahod.db import (
     libpq_url,
     resolve_database_url,
 )
+from sahod.files.store import check_file_store
 from sahod.keys.keyring import load_sealer
 from sahod.kit.clock import Clock, SystemClock
 from sahod.kit.services import Services
@@ -41,6 +43,7 @@ TASK_REGISTRATIONS: tuple[Callable[[procrastinate.App, Settings], None], ...] = 
     cds_tasks.register,
     webhooks_tasks.register,
     retention_tasks.register,
+    archives_tasks.register,
 )
 """Each adds its domain's tasks to the job app, under names its domain defines."""
 
@@ -99,6 +102,7 @@ async def open_runtime(
     # Issue 12: refuse bad key and portal settings before touching the database.
     sealer = load_sealer(settings)
     check_portal_urls(settings)
+    check_file_store(settings)
     embedded: EmbeddedServer | None = None
     if database_url is None:
         url, embedded = await asyncio.to_thread(resolve_database_url, settings)
