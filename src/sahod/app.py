@@ -24,6 +24,10 @@ from sahod.kit.envelope import ERROR_RESPONSES
 from sahod.kit.middleware import BodyLimitMiddleware, NoStoreMiddleware, RequestIdMiddleware
 from sahod.limits.middleware import TenantApiLimitMiddleware
 from sahod.link.endpoints import router as link_router
+from sahod.portal.endpoints import router as portal_router
+from sahod.portal.endpoints import static_files as portal_static_files
+from sahod.portal.web import PortalHeadersMiddleware
+from sahod.provider_health.endpoints import router as provider_health_router
 from sahod.providers.endpoints import logos_router as provider_logos_router
 from sahod.providers.endpoints import router as providers_router
 from sahod.runtime import Runtime, open_runtime
@@ -80,6 +84,7 @@ def api_router() -> APIRouter:
     )
     for router in (
         providers_router,
+        provider_health_router,
         users_router,
         tokens_router,
         accounts_router,
@@ -187,6 +192,9 @@ def create_app(
     app.include_router(widget_router)
     app.include_router(health_router)
     app.include_router(provider_logos_router)
+    # The developer portal (issue 14): pages under /portal, its own CSS beside them.
+    app.include_router(portal_router)
+    app.mount("/portal/static", portal_static_files(), name="portal-static")
     if settings.mounts_sandbox_portals():
         # Simulated member portals for sandbox tenants, sharing the runtime's clock so that
         # loan balances follow it. A production deployment turns them off.
@@ -206,6 +214,7 @@ def create_app(
     # Innermost of the three: the rate limit runs after the request id is set.
     app.add_middleware(TenantApiLimitMiddleware)
     app.add_middleware(NoStoreMiddleware)
+    app.add_middleware(PortalHeadersMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     return app

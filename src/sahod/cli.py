@@ -1,4 +1,5 @@
-"""`sahod serve | worker | migrate | tenants create | keys rotate | sandbox-portals | demo`."""
+"""`sahod serve | worker | migrate | tenants create | tenants add-member | keys rotate |
+sandbox-portals | demo`."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from sahod.portal_routing.targets import PortalConfigurationError
 from sahod.tenants.schemas import IssuedKeys, TenantMode
 
 if TYPE_CHECKING:
+    from sahod.portal.schemas import IssuedMember
     from sahod.runtime import Runtime
 
 log = logging.getLogger("sahod")
@@ -44,12 +46,18 @@ def _allows_local_receivers(settings: Settings) -> bool:
     )
 
 
-def _banner(settings: Settings, keys: IssuedKeys | None, database: str) -> str:
+def _banner(
+    settings: Settings,
+    keys: IssuedKeys | None,
+    database: str,
+    member: tuple[str, str] | None = None,
+) -> str:
     base = settings.resolved_public_url()
     lines = [
         "",
         f"  Sahod is running at {base}",
         f"  API docs:        {base}/v1/docs",
+        f"  Portal:          {base}/portal/",
         f"  Database:        {database}",
     ]
     if keys is not None:
@@ -58,6 +66,12 @@ def _banner(settings: Settings, keys: IssuedKeys | None, database: str) -> str:
             "  Sandbox tenant (kept across restarts):",
             f"    API key:     {keys.api_key}",
             f"    API secret:  {keys.api_secret}",
+        ]
+        if member is not None:
+            lines += [
+                f"    Portal sign-in: {member[0]} / {member[1]}",
+            ]
+        lines += [
             "",
             "  Try it:",
             f"    curl -u {keys.api_key}:{keys.api_secret} {base}/v1/providers",
@@ -106,7 +120,11 @@ def _uvicorn_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-async def _bootstrap_sandbox(settings: Settings, database_url: str) -> IssuedKeys:
+async def _bootstrap_sandbox(
+    settings: Settings, database_url: str
+) -> tuple[IssuedKeys, tuple[str, str]]:
+    """The sandbox tenant's keys and its portal member's e-mail and password."""
+    from sahod.portal.bootstrap import ensure_sandbox_member
     from sahod.runtime import open_runtime
     from sahod.tenants.bootstrap import ensure_sandbox_tenant
 
@@ -114,7 +132,11 @@ async def _bootstrap_sandbox(settings: Settings, database_url: str) -> IssuedKey
         open_runtime(settings, database_url=database_url, run_migrations=False) as runtime,
         session_scope(runtime.session_factory) as session,
     ):
-        return await ensure_sandbox_tenant(session, settings.data_dir, runtime.clock)
+        keys = await ensure_sandbox_tenant(session, settings.data_dir, runtime.clock)
+        member = await ensure_sandbox_member(
+            session, settings.data_dir, keys.tenant_id, runtime.clock
+        )
+        return keys, member
 
 
 async def _serve_api(settings: Settings) -> None:
@@ -147,7 +169,9 @@ def _serve(settings: Settings) -> None:
     worker: ChildProcess | None = None
     try:
         migrate.upgrade(database_url)
-        keys = asyncio.run(_bootstrap_sandbox(settings, database_url)) if embedded else None
+        keys, member = (
+            asyncio.run(_bootstrap_sandbox(settings, database_url)) if embedded else (None, None)
+        )
         # What every child process needs to agree with this one: the resolved database
         # (the embedded server's URL included), the data dir (the sealing key) and where the
         # portals are (this server's own sandbox portals by default).
@@ -181,7 +205,7 @@ def _serve(settings: Settings) -> None:
                 "embedded_database": embedded is not None,
             }
         )
-        print(_banner(settings, keys, describe_url(database_url)), flush=True)
+        print(_banner(settings, keys, describe_url(database_url), member), flush=True)
         if settings.api_workers > 1:
             import uvicorn
 
@@ -289,6 +313,25 @@ async def _create_tenant(
         return await create_tenant(s, name, mode, runtime.clock.now(), cds_enabled=cds_enabled)
 
 
+async def _add_member(
+    settings: Settings, tenant_id: str, email: str, role: str, password: str | None
+) -> IssuedMember:
+    from sahod.errors import InvalidParameters
+    from sahod.portal.service import create_member, role_of
+    from sahod.runtime import open_runtime
+    from sahod.tenants.repository import tenant_id_taken
+
+    async with open_runtime(settings) as runtime, session_scope(runtime.session_factory) as s:
+        if not await tenant_id_taken(s, tenant_id):
+            raise SystemExit(f"sahod: there is no tenant {tenant_id}")
+        try:
+            return await create_member(
+                s, tenant_id, email, role_of(role), runtime.clock.now(), password
+            )
+        except InvalidParameters as invalid:
+            raise SystemExit(f"sahod: {invalid.message}") from None
+
+
 async def _rotate_keys(settings: Settings, batch_size: int) -> None:
     from sahod.keys.rotate import remaining_under_old_keys, rotate
     from sahod.runtime import open_runtime
@@ -349,6 +392,18 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="without Continuous Data Sync: no monthly syncs, and each account's data is "
         "revoked SAHOD_DATA_RETENTION_DAYS (60) after it connected",
+    )
+
+    add_member = tenant_commands.add_parser(
+        "add-member", help="let a person sign in to the developer portal for a tenant"
+    )
+    add_member.add_argument("tenant", help="the tenant's id")
+    add_member.add_argument("email")
+    add_member.add_argument("--role", choices=["owner", "developer", "viewer"], default="viewer")
+    add_member.add_argument(
+        "--password",
+        action="store_true",
+        help="ask for the password (typed, not echoed) instead of generating one",
     )
 
     # Sealing-key rotation; the logic is in sahod.keys.rotate.
@@ -421,6 +476,18 @@ def _run(args: argparse.Namespace, settings: Settings) -> None:
         serve(args.host, args.port)
     elif args.command == "keys":
         asyncio.run(_rotate_keys(settings, args.batch_size))
+    elif args.command == "tenants" and args.tenant_command == "add-member":
+        password = None
+        if args.password:
+            import getpass
+
+            password = getpass.getpass(f"password for {args.email}: ")
+        issued = asyncio.run(_add_member(settings, args.tenant, args.email, args.role, password))
+        print(
+            f"member {issued.email} ({issued.role.value}) of tenant {issued.tenant_id}\n"
+            f"  Sign in at {settings.resolved_public_url()}/portal/"
+            + ("" if password else f"\n  Password: {issued.password}\n  Shown only this once.")
+        )
     elif args.command == "tenants":
         keys = asyncio.run(
             _create_tenant(

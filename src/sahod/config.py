@@ -163,6 +163,20 @@ class Settings(BaseSettings):
         default=300.0,
         description="/readyz fails when the oldest due job has waited longer than this.",
     )
+    # Provider health (sahod.provider_health): the developer portal and
+    # GET /v1/providers/{id}/health.
+    provider_degraded_below: float = Field(
+        default=0.8,
+        ge=0,
+        le=1,
+        description="A provider whose sign-in success rate over the last hour is below this "
+        "share is DEGRADED.",
+    )
+    provider_degraded_min_attempts: int = Field(
+        default=5,
+        ge=1,
+        description="Sign-ins the last hour needs before a provider is judged (else UNKNOWN).",
+    )
     max_body_bytes: int = 1_048_576
     token_ttl_seconds: int = 5 * 3600
     db_pool_size: int = 10
@@ -238,6 +252,24 @@ class Settings(BaseSettings):
         ge=0,
         description="Rejected portal sign-ins (INVALID_CREDENTIALS) for one provider user name "
         "in an hour before further tries with that name are refused for the hour.",
+    )
+    # --- the developer portal at /portal (issue 14) ---
+    dev_portal_session_hours: float = Field(
+        default=12,
+        gt=0,
+        description="A developer-portal sign-in lasts this long after the last page it "
+        "opened; then the member signs in again.",
+    )
+    dev_portal_lockout_failures: int = Field(
+        default=10,
+        ge=1,
+        description="Wrong passwords in a row after which a portal member is locked out.",
+    )
+    dev_portal_lockout_minutes: float = Field(
+        default=15,
+        gt=0,
+        description="How long a locked-out portal member cannot sign in, even with the "
+        "right password.",
     )
     event_streams_per_token: int = Field(
         default=5, ge=0, description="Event streams open at once per widget session (per process)."

@@ -4,6 +4,7 @@ from sahod.accounts.models import Account, AccountCredentials
 from sahod.datapoints.models import DataPoint
 from sahod.events.models import Event
 from sahod.limits.models import RateCounter
+from sahod.portal.models import Member, PortalSession
 from sahod.tasks.models import Task
 from sahod.tenants.models import ApiKey, Tenant
 from sahod.users.models import AccessToken, User
@@ -16,6 +17,8 @@ __all__ = [
     "ApiKey",
     "DataPoint",
     "Event",
+    "Member",
+    "PortalSession",
     "RateCounter",
     "Task",
     "Tenant",

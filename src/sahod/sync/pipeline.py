@@ -130,7 +130,7 @@ class Pipeline:
                 session_ = outcome
                 async with self._transaction() as session:
                     if not await self._connected(
-                        session, account_id, session_, tenant_cds=snapshot.tenant_cds
+                        session, account_id, task_id, session_, tenant_cds=snapshot.tenant_cds
                     ):
                         return
             elif account.connection_status == ConnectionStatus.AWAITING_MFA:
@@ -147,7 +147,7 @@ class Pipeline:
                     return
                 async with self._transaction() as session:
                     if not await self._connected(
-                        session, account_id, session_, tenant_cds=snapshot.tenant_cds
+                        session, account_id, task_id, session_, tenant_cds=snapshot.tenant_cds
                     ):
                         return
             elif snapshot.task_open:  # CONNECTED, its task not finished yet
@@ -358,6 +358,7 @@ class Pipeline:
         self,
         session: AsyncSession,
         account_id: str,
+        task_id: str,
         portal_session: PortalSession,
         *,
         tenant_cds: bool,
@@ -381,6 +382,7 @@ class Pipeline:
             ),
         )
         await emit(session, account.tenant_id, "ACCOUNT_CONNECTED", with_login(account), now)
+        await tasks_lifecycle.mark_connected(session, account.tenant_id, task_id, now)
         return True
 
     async def _store(

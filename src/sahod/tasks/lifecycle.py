@@ -97,6 +97,16 @@ async def finish_task(
         await emit(session, tenant_id, "TASK_FINISHED", data, now)
 
 
+async def mark_connected(
+    session: AsyncSession, tenant_id: str, task_id: str, now: datetime
+) -> None:
+    """The task's sign-in reached CONNECTED (the first time only: a retry of the fetch
+    that follows does not move it)."""
+    task = await repository.lock_task(session, tenant_id, task_id)
+    if task is not None and task.connected_at is None:
+        task.connected_at = now
+
+
 async def cancel_open_tasks(
     session: AsyncSession, tenant_id: str, account_id: str, now: datetime
 ) -> None:

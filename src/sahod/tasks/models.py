@@ -34,9 +34,15 @@ class Task(Base):
     datapoints: Mapped[list[str]] = mapped_column(ARRAY(String(16)), default=list)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the account this task signed in reached CONNECTED (None: it has not): provider
+    # health's time to CONNECTED is read from here, one row per sign-in.
+    connected_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
         Index("ix_tasks_tenant_seq", "tenant_id", "seq"),
         Index("ix_tasks_tenant_user_seq", "tenant_id", "user_id", "seq"),
         Index("ix_tasks_tenant_account_seq", "tenant_id", "account_id", "seq"),
+        # Provider health and metrics aggregate every tenant's outcomes of one provider
+        # over a recent window (sahod.provider_health).
+        Index("ix_tasks_provider_finished", "provider_id", "finished_at"),
     )

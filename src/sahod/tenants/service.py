@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sahod.errors import InvalidParameters
+from sahod.errors import InvalidParameters, MissingResource
 from sahod.kit.crypto import hash_secret, new_secret, secret_matches
 from sahod.tenants import repository
 from sahod.tenants.models import ApiKey, Tenant
@@ -32,9 +32,7 @@ async def create_tenant(
     tenant_id = tenant_slug(name)
     while await repository.tenant_id_taken(session, tenant_id):
         tenant_id = f"{tenant_slug(name)[:19]}{secrets.token_hex(2)}"
-    key_prefix = "sk_test" if mode is TenantMode.SANDBOX else "sk_live"
-    api_key = f"{key_prefix}_{secrets.token_hex(12)}"
-    api_secret = new_secret("ss")
+    api_key, api_secret = _new_key(mode)
     await repository.add_tenant(
         session,
         Tenant(id=tenant_id, name=name, mode=mode.value, created_at=now, cds_enabled=cds_enabled),
@@ -43,6 +41,47 @@ async def create_tenant(
         ),
     )
     return IssuedKeys(tenant_id=tenant_id, api_key=api_key, api_secret=api_secret, mode=mode)
+
+
+def _new_key(mode: TenantMode) -> tuple[str, str]:
+    key_prefix = "sk_test" if mode is TenantMode.SANDBOX else "sk_live"
+    return f"{key_prefix}_{secrets.token_hex(12)}", new_secret("ss")
+
+
+async def list_keys(session: AsyncSession, tenant: TenantContext) -> list[ApiKey]:
+    return await repository.list_keys(session, tenant.id)
+
+
+async def create_key(session: AsyncSession, tenant: TenantContext, now: datetime) -> IssuedKeys:
+    """Another key of the tenant, in its mode; the secret is returned this once."""
+    api_key, api_secret = _new_key(tenant.mode)
+    await repository.add_key(
+        session,
+        ApiKey(
+            key=api_key, tenant_id=tenant.id, secret_hash=hash_secret(api_secret), created_at=now
+        ),
+    )
+    return IssuedKeys(tenant_id=tenant.id, api_key=api_key, api_secret=api_secret, mode=tenant.mode)
+
+
+async def revoke_key(
+    session: AsyncSession,
+    tenant: TenantContext,
+    key: str,
+    now: datetime,
+    authenticator: Authenticator | None = None,
+) -> None:
+    """Stops the key at once in this process (other processes within their cache's 30 s).
+    The last active key is kept: a tenant without one could not call the API at all."""
+    found = await repository.active_key_for_update(session, tenant.id, key)
+    if found is None:
+        raise MissingResource(f"There is no active key {key}.")
+    if await repository.count_active_keys(session, tenant.id) <= 1:
+        raise InvalidParameters("key: create another key before revoking the last one")
+    found.revoked_at = now
+    await session.flush()
+    if authenticator is not None:
+        authenticator.forget(key)
 
 
 class Authenticator:
@@ -70,3 +109,8 @@ class Authenticator:
             self._cache.clear()
         self._cache[cache_key] = (time.monotonic() + _AUTH_CACHE_SECONDS, context)
         return context
+
+    def forget(self, api_key: str) -> None:
+        """Drops a revoked key's cached sign-ins."""
+        for cached in [k for k in self._cache if k[0] == api_key]:
+            self._cache.pop(cached, None)
