@@ -7,14 +7,24 @@ the portal's own service holds only members and sign-in sessions.
 from __future__ import annotations
 
 import secrets
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request
+import orjson
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import RedirectResponse, Response
 
+from sahod.accounts import service as accounts_service
+from sahod.datapoints import service as datapoints_service
+from sahod.datapoints.kinds import DataPointKind
+from sahod.datapoints.repository import DataPointFilter
+from sahod.errors import MissingResource
 from sahod.kit.deps import AppClock, AppSettings, Session
+from sahod.kit.pagination import JsonPage, PageRequest, decode_cursor
 from sahod.portal import service
+from sahod.portal.cv import AGENCY_NAMES, curriculum_vitae
 from sahod.portal.web import (
     PREFIX,
     SESSION_COOKIE,
@@ -28,8 +38,10 @@ from sahod.portal.web import (
     render,
     set_cookie,
 )
+from sahod.providers.catalog import PROVIDERS
 from sahod.tenants import service as tenants_service
 from sahod.tenants.schemas import TenantMode
+from sahod.users import service as users_service
 
 router = APIRouter(prefix=PREFIX, route_class=PortalRoute, include_in_schema=False)
 
@@ -211,3 +223,80 @@ async def change_role(
 async def remove_member(session: Session, member: Owner, member_id: str) -> Response:
     await service.remove_member(session, member.tenant, member_id)
     return _see_other("/members")
+
+
+# --- Users Explorer --------------------------------------------------------------------
+
+# A page of every kind at the API's largest size; a user with more (decades of monthly
+# contributions) is read in a few pages, up to this many items a kind.
+_ITEMS_PER_KIND = 1500
+
+
+@router.get("/users")
+async def users_page(
+    request: Request,
+    session: Session,
+    member: Viewer,
+    q: Annotated[str, Query(max_length=200)] = "",
+) -> Response:
+    users = await users_service.search_users(session, member.tenant, q)
+    return render(request, "users.html", member, users=users, q=q)
+
+
+async def _all_json(
+    read: Callable[[PageRequest], Awaitable[JsonPage]], limit: int
+) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    page = PageRequest(size=150, after_seq=None)
+    while len(items) < limit:
+        found = await read(page)
+        if found.items_json:
+            items.extend(orjson.loads(b"[" + found.items_json.encode() + b"]"))
+        if found.next_cursor is None:
+            break
+        page = PageRequest(size=150, after_seq=decode_cursor(found.next_cursor))
+    return items
+
+
+@router.get("/users/{user_id}")
+async def user_page(request: Request, session: Session, member: Viewer, user_id: str) -> Response:
+    user = await users_service.get_user(session, member.tenant, user_id)
+    accounts = await _all_json(
+        lambda page: accounts_service.list_accounts(
+            session, member.tenant, page, user_id=user.id, created_from=None, created_before=None
+        ),
+        _ITEMS_PER_KIND,
+    )
+    data: dict[str, list[dict[str, Any]]] = {}
+    for kind in DataPointKind:
+        data[kind.path] = await _all_json(
+            lambda page, kind=kind: datapoints_service.list_datapoints(  # type: ignore[misc]
+                session, member.tenant, kind, page, DataPointFilter(user_id=user.id)
+            ),
+            _ITEMS_PER_KIND,
+        )
+    names = {p.id: AGENCY_NAMES.get(p.id, p.name) for p in PROVIDERS}
+    return render(
+        request,
+        "user.html",
+        member,
+        user=user,
+        accounts=accounts,
+        data=data,
+        kinds=list(DataPointKind),
+        names=names,
+        cv=curriculum_vitae(data, names),
+        as_json=lambda value: orjson.dumps(value, option=orjson.OPT_INDENT_2).decode(),
+    )
+
+
+@router.post("/users/{user_id}/accounts/{account_id}/revoke")
+async def revoke_account(
+    session: Session, clock: AppClock, member: Developer, user_id: str, account_id: str
+) -> Response:
+    """As ``DELETE /v1/accounts/{id}``: the data and credentials go, ACCOUNT_DISCONNECTED."""
+    account = await accounts_service.get_account(session, member.tenant, account_id)
+    if account.user_id != user_id:
+        raise MissingResource(f"There is no account {account_id} of user {user_id}.")
+    await accounts_service.revoke(session, account, clock.now())
+    return _see_other(f"/users/{quote(user_id, safe='')}")

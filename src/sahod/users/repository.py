@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, cast, func, literal, or_, select, update
+from sqlalchemy.dialects.postgresql import JSONPATH
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sahod.accounts.models import Account
@@ -80,6 +81,25 @@ async def list_users(
         statement = statement.where(User.created_at < created_before)
     rows = (await session.execute(keyset(statement, User.seq, page))).all()
     return [_row(row) for row in rows]
+
+
+async def search_users(
+    session: AsyncSession, tenant_id: str, query: str, limit: int
+) -> Sequence[UserRow]:
+    """Users whose id is ``query``, or with ``query`` as a text value anywhere in their
+    external metadata (the developer portal's Users Explorer), newest first."""
+    in_metadata = func.jsonb_path_exists(
+        User.external_metadata,
+        cast(literal("$.** ? (@ == $value)"), JSONPATH),
+        func.jsonb_build_object("value", query),
+    )
+    statement = (
+        _users(tenant_id)
+        .where(or_(User.id == query, in_metadata))
+        .order_by(User.seq.desc())
+        .limit(limit)
+    )
+    return [_row(row) for row in (await session.execute(statement)).all()]
 
 
 async def add_token(session: AsyncSession, token: AccessToken) -> None:

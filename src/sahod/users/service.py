@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sahod.accounts import repository as accounts_repository
 from sahod.accounts import service as accounts_service
 from sahod.accounts.schemas import ConnectionStatus
-from sahod.errors import MissingResource
+from sahod.errors import InvalidParameters, MissingResource
 from sahod.events.service import emit
 from sahod.kit.crypto import hash_secret, new_secret
 from sahod.kit.ids import TOKEN, new_id, random_hex
@@ -96,6 +96,27 @@ async def list_users(
     return await repository.list_users(
         session, tenant.id, page, created_from=created_from, created_before=created_before
     )
+
+
+async def search_users(
+    session: AsyncSession, tenant: TenantContext, query: str, limit: int = 50
+) -> list[UserOut]:
+    """By user id or by any text value of the external metadata; the newest when the
+    query is empty."""
+    query = query.strip()
+    if "\x00" in query:
+        raise InvalidParameters("q must not contain NUL characters")
+    if query:
+        rows = await repository.search_users(session, tenant.id, query, limit)
+    else:
+        rows = await repository.list_users(
+            session,
+            tenant.id,
+            PageRequest(size=limit, after_seq=None),
+            created_from=None,
+            created_before=None,
+        )
+    return [user_out(row) for row in rows[:limit]]
 
 
 async def revoke_user_accounts(
