@@ -23,7 +23,7 @@ from sahod.datapoints.repository import DataPointFilter
 from sahod.errors import MissingResource
 from sahod.kit.deps import AppClock, AppSettings, Session
 from sahod.kit.pagination import JsonPage, PageRequest, decode_cursor
-from sahod.portal import service
+from sahod.portal import datasources, service
 from sahod.portal.cv import AGENCY_NAMES, curriculum_vitae
 from sahod.portal.web import (
     PREFIX,
@@ -300,3 +300,38 @@ async def revoke_account(
         raise MissingResource(f"There is no account {account_id} of user {user_id}.")
     await accounts_service.revoke(session, account, clock.now())
     return _see_other(f"/users/{quote(user_id, safe='')}")
+
+
+# --- Data Sources ----------------------------------------------------------------------
+
+
+@router.get("/data-sources")
+async def data_sources_page(
+    request: Request, session: Session, clock: AppClock, settings: AppSettings, member: Viewer
+) -> Response:
+    """Every provider's health now (every tenant's sign-ins) and its data points."""
+    now = clock.now()
+    return render(
+        request,
+        "data_sources.html",
+        member,
+        providers=await datasources.all_providers(session, now, settings),
+        checked_at=now,
+        degraded_below=settings.provider_degraded_below,
+        min_attempts=settings.provider_degraded_min_attempts,
+        seconds=datasources.seconds,
+    )
+
+
+@router.get("/data-sources/{provider_id}")
+async def data_source_page(
+    request: Request,
+    session: Session,
+    clock: AppClock,
+    settings: AppSettings,
+    member: Viewer,
+    provider_id: str,
+) -> Response:
+    """One provider: every chart, its error codes, and each data point's every field."""
+    view = await datasources.one_provider(session, provider_id, clock.now(), settings)
+    return render(request, "data_source.html", member, p=view, seconds=datasources.seconds)
