@@ -24,7 +24,7 @@ async def add_event(session: AsyncSession, event: Event) -> None:
     await session.execute(_ADD_EVENT, [row])
 
 
-def _tenant_events(tenant_id: str) -> Select[tuple[Event]]:
+def _tenant_events(tenant_id: str) -> Select[Event]:
     return select(Event).where(Event.tenant_id == tenant_id)
 
 

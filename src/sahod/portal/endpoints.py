@@ -14,17 +14,19 @@ from urllib.parse import quote
 import orjson
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.staticfiles import StaticFiles
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from sahod.accounts import service as accounts_service
 from sahod.datapoints import service as datapoints_service
 from sahod.datapoints.kinds import DataPointKind
 from sahod.datapoints.repository import DataPointFilter
 from sahod.errors import MissingResource
+from sahod.kit.clock import iso_z
 from sahod.kit.deps import AppClock, AppSettings, Session
 from sahod.kit.pagination import JsonPage, PageRequest, decode_cursor
-from sahod.portal import datasources, service
+from sahod.portal import datasources, emulator, service
 from sahod.portal.cv import AGENCY_NAMES, curriculum_vitae
+from sahod.portal.schemas import SignedIn
 from sahod.portal.web import (
     PREFIX,
     SESSION_COOKIE,
@@ -32,6 +34,7 @@ from sahod.portal.web import (
     STATIC_DIR,
     Developer,
     MaybeMember,
+    NotAllowed,
     Owner,
     PortalRoute,
     Viewer,
@@ -335,3 +338,73 @@ async def data_source_page(
     """One provider: every chart, its error codes, and each data point's every field."""
     view = await datasources.one_provider(session, provider_id, clock.now(), settings)
     return render(request, "data_source.html", member, p=view, seconds=datasources.seconds)
+
+
+# --- Widget emulator (sandbox tenants) ------------------------------------------------
+
+
+def _emulator_page(
+    request: Request, member: SignedIn, status_code: int = 200, **context: Any
+) -> Response:
+    return render(
+        request,
+        "emulator.html",
+        member,
+        status_code=status_code,
+        personas=emulator.personas(),
+        error_passwords=emulator.error_passwords(),
+        one_time_code=emulator.one_time_code(),
+        provider_names=emulator.provider_names(),
+        **context,
+    )
+
+
+@router.get("/emulator")
+async def emulator_start_page(request: Request, member: Viewer) -> Response:
+    """Start: a button that creates a throwaway sandbox user."""
+    if member.tenant.mode is not TenantMode.SANDBOX:
+        raise NotAllowed(emulator.SANDBOX_ONLY)
+    return _emulator_page(request, member, user=None, after=0)
+
+
+@router.post("/emulator")
+async def emulator_start(session: Session, clock: AppClock, member: Developer) -> Response:
+    """A new throwaway user, then its emulator page (which follows its events only)."""
+    user_id, after = await emulator.start(session, member.tenant, clock.now())
+    return _see_other(f"/emulator/{quote(user_id, safe='')}?after={after}")
+
+
+@router.get("/emulator/{user_id}")
+async def emulator_page(
+    request: Request,
+    session: Session,
+    member: Viewer,
+    user_id: str,
+    after: Annotated[int, Query(ge=0)] = 0,
+) -> Response:
+    """The widget beside the personas, and the SDK callbacks and the user's events."""
+    user = await emulator.emulated_user(session, member.tenant, user_id)
+    return _emulator_page(request, member, user=user, after=after)
+
+
+@router.post("/emulator/{user_id}/token")
+async def emulator_token(
+    session: Session, clock: AppClock, settings: AppSettings, member: Developer, user_id: str
+) -> Response:
+    """A fresh link token each time the widget opens (a token opens one widget session)."""
+    token = await emulator.widget_token(session, member.tenant, user_id, clock.now(), settings)
+    return JSONResponse({"userToken": token.access_token, "expiresAt": iso_z(token.expires_at)})
+
+
+@router.get("/emulator/{user_id}/events")
+async def emulator_events(
+    session: Session,
+    member: Viewer,
+    user_id: str,
+    after: Annotated[int, Query(ge=0)] = 0,
+    refresh: Annotated[str, Query(max_length=4200)] = "",
+) -> Response:
+    """The user's events after ``after``; ``refresh``: comma-separated event ids whose
+    deliveries the page still shows as pending."""
+    ids = [part for part in refresh.split(",") if part][: emulator.FEED_PAGE]
+    return JSONResponse(await emulator.feed(session, member.tenant, user_id, after, ids))

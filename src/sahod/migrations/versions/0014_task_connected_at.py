@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0014"
-down_revision: str | None = "0013"  # chained after the portal's 0013 on this branch only; main re-chains
+# After the portal's 0013 on this branch only (the two heads met here); main re-chains.
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
