@@ -15,6 +15,7 @@ from sahod.events import repository
 from sahod.events.models import Event
 from sahod.kit.clock import iso_z
 from sahod.kit.ids import EVENT, new_id
+from sahod.tenants.schemas import TenantContext
 from sahod.webhooks import delivery as webhooks
 
 
@@ -24,6 +25,27 @@ async def emit(
     event = Event(id=new_id(EVENT), tenant_id=tenant_id, type=event_type, data=data, created_at=now)
     await repository.add_event(session, event)
     await webhooks.fan_out(session, tenant_id, envelope_of(event), now)
+    return event
+
+
+TEST_EVENT = "WEBHOOK_TEST"
+"""Beyond the contract's catalogue: sent only when a tenant asks, to one webhook."""
+
+
+async def emit_test(
+    session: AsyncSession, tenant: TenantContext, webhook_id: str, now: datetime
+) -> Event:
+    """A test event to one webhook (the developer portal's "send test event"), signed and
+    retried as any other; no other webhook receives it."""
+    event = Event(
+        id=new_id(EVENT),
+        tenant_id=tenant.id,
+        type=TEST_EVENT,
+        data={"webhookId": webhook_id, "message": "A test event sent from the Sahod portal."},
+        created_at=now,
+    )
+    await repository.add_event(session, event)
+    await webhooks.send_to_one(session, tenant, webhook_id, envelope_of(event), now)
     return event
 
 

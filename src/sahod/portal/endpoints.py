@@ -6,24 +6,31 @@ the portal's own service holds only members and sign-in sessions.
 
 from __future__ import annotations
 
+import base64
 import secrets
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from datetime import UTC, datetime
+from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
 
 import orjson
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.staticfiles import StaticFiles
+from pydantic import ValidationError
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from sahod.accounts import service as accounts_service
 from sahod.datapoints import service as datapoints_service
 from sahod.datapoints.kinds import DataPointKind
 from sahod.datapoints.repository import DataPointFilter
-from sahod.errors import MissingResource
+from sahod.errors import InvalidParameters, MissingResource
+from sahod.events import service as events_service
 from sahod.kit.clock import iso_z
+from sahod.kit.crypto import Sealer
 from sahod.kit.deps import AppClock, AppSettings, Session
-from sahod.kit.pagination import JsonPage, PageRequest, decode_cursor
+from sahod.kit.envelope import WireModel
+from sahod.kit.handlers import describe_validation
+from sahod.kit.pagination import JsonPage, PageRequest, decode_cursor, page_of
 from sahod.portal import datasources, emulator, service
 from sahod.portal.cv import AGENCY_NAMES, curriculum_vitae
 from sahod.portal.schemas import SignedIn
@@ -45,6 +52,10 @@ from sahod.providers.catalog import PROVIDERS
 from sahod.tenants import service as tenants_service
 from sahod.tenants.schemas import TenantMode
 from sahod.users import service as users_service
+from sahod.webhooks import delivery, subscriptions
+from sahod.webhooks.schemas import EventType, WebhookCreate, WebhookUpdate
+
+WireModelT = TypeVar("WireModelT", bound=WireModel)
 
 router = APIRouter(prefix=PREFIX, route_class=PortalRoute, include_in_schema=False)
 
@@ -303,6 +314,207 @@ async def revoke_account(
         raise MissingResource(f"There is no account {account_id} of user {user_id}.")
     await accounts_service.revoke(session, account, clock.now())
     return _see_other(f"/users/{quote(user_id, safe='')}")
+
+
+# --- Webhooks --------------------------------------------------------------------------
+
+
+def _sealer(request: Request) -> Sealer:
+    sealer: Sealer = request.app.state.runtime.sealer
+    return sealer
+
+
+def _valid(model: type[WireModelT], values: dict[str, Any]) -> WireModelT:
+    try:
+        return model.model_validate(values)
+    except ValidationError as invalid:
+        raise InvalidParameters(describe_validation(invalid.errors())) from None
+
+
+@router.get("/webhooks")
+async def webhooks_page(request: Request, session: Session, member: Viewer) -> Response:
+    rows = await subscriptions.list_webhooks(
+        session, member.tenant, PageRequest(size=150, after_seq=None)
+    )
+    webhooks = [subscriptions.webhook_out(w) for w in rows[:150]]
+    return render(
+        request, "webhooks.html", member, webhooks=webhooks, events=list(EventType), created=None
+    )
+
+
+@router.post("/webhooks")
+async def create_webhook(
+    request: Request,
+    session: Session,
+    clock: AppClock,
+    settings: AppSettings,
+    member: Developer,
+    url: Annotated[str, Form(max_length=2000)] = "",
+    name: Annotated[str, Form(max_length=200)] = "",
+    event_types: Annotated[list[str] | None, Form(alias="eventTypes")] = None,
+    secret: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    body = _valid(
+        WebhookCreate,
+        {
+            "name": name or "Portal webhook",
+            "url": url,
+            "eventTypes": event_types or [EventType.ALL_EVENTS.value],
+            "active": True,
+            # A generated Standard Webhooks secret unless the member chose one.
+            "secret": secret or "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode(),
+        },
+    )
+    created = await subscriptions.create_webhook(
+        session, member.tenant, body, clock.now(), _sealer(request), settings
+    )
+    rows = await subscriptions.list_webhooks(
+        session, member.tenant, PageRequest(size=150, after_seq=None)
+    )
+    return render(
+        request,
+        "webhooks.html",
+        member,
+        status_code=201,
+        webhooks=[subscriptions.webhook_out(w) for w in rows[:150]],
+        events=list(EventType),
+        created=created,
+    )
+
+
+@router.get("/webhooks/{webhook_id}")
+async def webhook_page(
+    request: Request,
+    session: Session,
+    member: Viewer,
+    webhook_id: str,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    webhook = await subscriptions.get_webhook(session, member.tenant, webhook_id)
+    page = PageRequest(size=25, after_seq=decode_cursor(cursor) if cursor else None)
+    rows, attempts = await delivery.list_deliveries(
+        session, member.tenant, webhook_id, page, status=None, event_type=None
+    )
+    result = page_of(rows, page, lambda row: row.seq)
+    deliveries = [delivery.delivery_out(d, attempts.get(d.id, [])) for d in result.items]
+    return render(
+        request,
+        "webhook.html",
+        member,
+        webhook=webhook,
+        deliveries=deliveries,
+        next_cursor=result.next_cursor,
+        resent=request.query_params.get("resent"),
+        sent=request.query_params.get("sent"),
+    )
+
+
+async def _set_active(
+    request: Request,
+    session: Session,
+    clock: AppClock,
+    settings: AppSettings,
+    member: SignedIn,
+    webhook_id: str,
+    active: bool,
+) -> Response:
+    await subscriptions.update_webhook(
+        session,
+        member.tenant,
+        webhook_id,
+        WebhookUpdate.model_validate({"active": active}),
+        clock.now(),
+        _sealer(request),
+        settings,
+    )
+    return _see_other(f"/webhooks/{webhook_id}")
+
+
+@router.post("/webhooks/{webhook_id}/disable")
+async def disable_webhook(
+    request: Request,
+    session: Session,
+    clock: AppClock,
+    settings: AppSettings,
+    member: Developer,
+    webhook_id: str,
+) -> Response:
+    return await _set_active(request, session, clock, settings, member, webhook_id, False)
+
+
+@router.post("/webhooks/{webhook_id}/enable")
+async def enable_webhook(
+    request: Request,
+    session: Session,
+    clock: AppClock,
+    settings: AppSettings,
+    member: Developer,
+    webhook_id: str,
+) -> Response:
+    return await _set_active(request, session, clock, settings, member, webhook_id, True)
+
+
+@router.post("/webhooks/{webhook_id}/recover")
+async def recover(
+    session: Session,
+    clock: AppClock,
+    member: Developer,
+    webhook_id: str,
+    since: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    """As ``POST /v1/webhooks/{id}/recover``: every delivery since then not yet a success."""
+    try:
+        instant = datetime.fromisoformat(since)
+    except ValueError:
+        raise InvalidParameters("since must be a date and time, such as 2026-11-02T08:00") from None
+    instant = instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
+    count = await delivery.recover(session, member.tenant, webhook_id, instant, clock.now())
+    return _see_other(f"/webhooks/{webhook_id}?resent={count}")
+
+
+@router.post("/webhooks/{webhook_id}/test")
+async def send_test_event(
+    session: Session, clock: AppClock, member: Developer, webhook_id: str
+) -> Response:
+    await events_service.emit_test(session, member.tenant, webhook_id, clock.now())
+    return _see_other(f"/webhooks/{webhook_id}?sent=test")
+
+
+@router.get("/webhooks/{webhook_id}/deliveries/{delivery_id}")
+async def delivery_page(
+    request: Request,
+    session: Session,
+    clock: AppClock,
+    member: Viewer,
+    webhook_id: str,
+    delivery_id: str,
+) -> Response:
+    webhook = await subscriptions.get_webhook(session, member.tenant, webhook_id)
+    detail = await delivery.delivery_detail(
+        session, member.tenant, webhook_id, delivery_id, _sealer(request), clock.now()
+    )
+    try:
+        body = orjson.dumps(orjson.loads(detail.body), option=orjson.OPT_INDENT_2).decode()
+    except orjson.JSONDecodeError:
+        body = detail.body
+    return render(
+        request,
+        "delivery.html",
+        member,
+        webhook=webhook,
+        detail=detail,
+        body=body,
+        redelivered=request.query_params.get("redelivered"),
+    )
+
+
+@router.post("/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver")
+async def redeliver(
+    session: Session, clock: AppClock, member: Developer, webhook_id: str, delivery_id: str
+) -> Response:
+    """As ``POST /v1/webhooks/{id}/deliveries/{deliveryId}/redeliver``: the same bytes."""
+    await delivery.redeliver(session, member.tenant, webhook_id, delivery_id, clock.now())
+    return _see_other(f"/webhooks/{webhook_id}/deliveries/{delivery_id}?redelivered=1")
 
 
 # --- Data Sources ----------------------------------------------------------------------

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from starlette.responses import RedirectResponse, Response
@@ -18,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from sahod.config import Settings
 from sahod.errors import InvalidParameters, MissingResource
 from sahod.kit.deps import AppClock, AppSettings, Session
+from sahod.kit.handlers import describe_validation
 from sahod.portal import service
 from sahod.portal.schemas import Role, SignedIn
 
@@ -146,6 +148,9 @@ class PortalRoute(APIRoute):
                 return _error_page(request, 404, "Not found", "There is no such page here.")
             except InvalidParameters as invalid:
                 return _error_page(request, 400, "That did not work", invalid.message)
+            except RequestValidationError as invalid:
+                message = describe_validation(invalid.errors())
+                return _error_page(request, 400, "That did not work", message)
 
         return portal_handler
 

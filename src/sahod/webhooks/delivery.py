@@ -38,6 +38,7 @@ from sahod.webhooks.schemas import (
     EventType,
 )
 from sahod.webhooks.sender import Outcome
+from sahod.webhooks.signing import signature_headers
 from sahod.webhooks.subscriptions import active_webhook, owned_webhook, sealing_context
 
 DELIVER_TASK = "sahod.webhooks.deliver"
@@ -68,24 +69,51 @@ async def fan_out(
     data = envelope.get("data") or {}
     wants_payload = event_type in PAYLOAD_EVENTS and bool(data.get("taskId"))
     deliveries = [
-        {
-            "id": new_id(DELIVERY),
-            "tenant_id": tenant_id,
-            "webhook_id": subscriber.id,
-            "event_id": event_id,
-            "event_type": event_type,
-            "body": body,
-            "needs_payload": wants_payload and subscriber.include_payload,
-            "status": PENDING,
-            "attempt_count": 0,
-            "schedule_step": 0,
-            "generation": 1,
-            "next_attempt_at": written_at,
-            "created_at": written_at,
-            "updated_at": written_at,
-        }
+        _new_delivery(
+            tenant_id,
+            subscriber.id,
+            event_id,
+            event_type,
+            body,
+            wants_payload and subscriber.include_payload,
+            written_at,
+        )
         for subscriber in subscribers
     ]
+    await _add_and_defer(session, tenant_id, deliveries)
+    return len(deliveries)
+
+
+def _new_delivery(
+    tenant_id: str,
+    webhook_id: str,
+    event_id: str,
+    event_type: str,
+    body: bytes,
+    needs_payload: bool,
+    written_at: datetime,
+) -> dict[str, Any]:
+    return {
+        "id": new_id(DELIVERY),
+        "tenant_id": tenant_id,
+        "webhook_id": webhook_id,
+        "event_id": event_id,
+        "event_type": event_type,
+        "body": body,
+        "needs_payload": needs_payload,
+        "status": PENDING,
+        "attempt_count": 0,
+        "schedule_step": 0,
+        "generation": 1,
+        "next_attempt_at": written_at,
+        "created_at": written_at,
+        "updated_at": written_at,
+    }
+
+
+async def _add_and_defer(
+    session: AsyncSession, tenant_id: str, deliveries: list[dict[str, Any]]
+) -> None:
     await repository.add_deliveries(session, deliveries)
     # All first attempts in one statement, in the event's transaction.
     await jobs.defer_many(
@@ -96,7 +124,29 @@ async def fan_out(
             for d in deliveries
         ],
     )
-    return len(deliveries)
+
+
+async def send_to_one(
+    session: AsyncSession,
+    tenant: TenantContext,
+    webhook_id: str,
+    envelope: dict[str, Any],
+    written_at: datetime,
+) -> str:
+    """The event to this webhook only, whatever it subscribes to (the developer portal's
+    "send test event"); the delivery's id. The webhook must be active."""
+    await active_webhook(session, tenant, webhook_id)
+    delivery = _new_delivery(
+        tenant.id,
+        webhook_id,
+        str(envelope["id"]),
+        str(envelope["type"]),
+        orjson.dumps(envelope),
+        False,
+        written_at,
+    )
+    await _add_and_defer(session, tenant.id, [delivery])
+    return str(delivery["id"])
 
 
 async def _defer_attempt(
@@ -407,6 +457,56 @@ async def deliveries_of_events(
     for row in rows:
         found.setdefault(row.event_id, []).append(delivery_out(row, attempts.get(row.id, [])))
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryDetail:
+    """A delivery as the developer portal shows it: the exact body, and the signing
+    headers each attempt carried."""
+
+    delivery: DeliveryOut
+    body: str
+    body_pending: bool
+    """The task's data points are added at the first attempt: the body may still grow."""
+    headers: dict[str, dict[str, str]]
+    """Attempt id → its signing headers (recomputed with the secrets that sign now)."""
+
+
+async def delivery_detail(
+    session: AsyncSession,
+    tenant: TenantContext,
+    webhook_id: str,
+    delivery_id: str,
+    sealer: Sealer,
+    now: datetime,
+) -> DeliveryDetail:
+    webhook = await owned_webhook(session, tenant, webhook_id)
+    delivery = await repository.get_delivery(session, tenant.id, webhook_id, delivery_id)
+    if delivery is None:
+        raise MissingResource(f"There is no delivery {delivery_id} of webhook {webhook_id}.")
+    attempts = (await repository.attempts_of(session, tenant.id, [delivery.id])).get(
+        delivery.id, []
+    )
+    context = sealing_context(webhook_id)
+    keys = [sealer.open(webhook.secret_sealed, context).decode()]
+    if (
+        webhook.previous_secret_sealed is not None
+        and webhook.previous_secret_until is not None
+        and webhook.previous_secret_until > now
+    ):
+        keys.append(sealer.open(webhook.previous_secret_sealed, context).decode())
+    headers = {
+        a.id: signature_headers(
+            delivery.body, delivery.event_id, int(a.attempted_at.timestamp()), keys
+        )
+        for a in attempts
+    }
+    return DeliveryDetail(
+        delivery=delivery_out(delivery, attempts),
+        body=delivery.body.decode("utf-8", errors="replace"),
+        body_pending=delivery.needs_payload,
+        headers=headers,
+    )
 
 
 async def _restart(session: AsyncSession, delivery: WebhookDelivery, now: datetime) -> None:
