@@ -103,3 +103,16 @@ async def test_unknown_provider_and_signed_out_visitor(
         answer = await anonymous.get(path)
         assert answer.status_code == 303
         assert answer.headers["location"].startswith("/portal/sign-in?next=")
+
+
+async def test_following_live_reloads_the_page_without_a_script(
+    tenant: TenantClient, member_of: MemberFactory
+) -> None:
+    browser = await member_of(tenant.tenant_id, Role.VIEWER)
+    still = await browser.http.get("/portal/data-sources")
+    assert "refresh" not in still.headers
+    assert 'href="/portal/data-sources?live=true"' in still.text
+    live = await browser.http.get("/portal/data-sources?live=true")
+    assert live.headers["refresh"] == "30; url=/portal/data-sources?live=true"
+    assert "this page reloads every 30 seconds" in words(live.text)
+    assert "<script" not in live.text

@@ -520,13 +520,22 @@ async def redeliver(
 # --- Data Sources ----------------------------------------------------------------------
 
 
+LIVE_RELOAD_SECONDS = 30
+
+
 @router.get("/data-sources")
 async def data_sources_page(
-    request: Request, session: Session, clock: AppClock, settings: AppSettings, member: Viewer
+    request: Request,
+    session: Session,
+    clock: AppClock,
+    settings: AppSettings,
+    member: Viewer,
+    live: bool = False,
 ) -> Response:
-    """Every provider's health now (every tenant's sign-ins) and its data points."""
+    """Every provider's health now (every tenant's sign-ins) and its data points; with
+    ``live``, the browser reloads it every 30 s (a ``Refresh`` header: no script)."""
     now = clock.now()
-    return render(
+    page = render(
         request,
         "data_sources.html",
         member,
@@ -535,7 +544,12 @@ async def data_sources_page(
         degraded_below=settings.provider_degraded_below,
         min_attempts=settings.provider_degraded_min_attempts,
         seconds=datasources.seconds,
+        live=live,
+        live_seconds=LIVE_RELOAD_SECONDS,
     )
+    if live:
+        page.headers["Refresh"] = f"{LIVE_RELOAD_SECONDS}; url={PREFIX}/data-sources?live=true"
+    return page
 
 
 @router.get("/data-sources/{provider_id}")

@@ -61,8 +61,12 @@
       .map(function (d) {
         var last = d.attempts.length ? d.attempts[d.attempts.length - 1] : null;
         var answer = last && last.statusCode ? " (" + last.statusCode + ")" : "";
-        var word = { SUCCEEDED: "delivered", FAILED: "failed", PENDING: "pending" }[d.status] || d.status;
-        return "webhook " + word + answer + " after " + d.attemptCount + " attempt" + (d.attemptCount === 1 ? "" : "s");
+        var tries = d.attemptCount + " attempt" + (d.attemptCount === 1 ? "" : "s");
+        if (d.status === "PENDING") {
+          return d.attemptCount ? "webhook retrying" + answer + " after " + tries : "webhook queued";
+        }
+        var word = d.status === "SUCCEEDED" ? "delivered" : "failed";
+        return "webhook " + word + answer + " after " + tries;
       })
       .join("; ");
   }
