@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.e2e.server import SERVER_TEST_ENV, start_sahod
+
+
+def signs_in_to_the_portal(base_url: str, email: str, password: str) -> bool:
+    with httpx.Client(base_url=base_url, timeout=10) as http:
+        form = http.get("/portal/sign-in").text
+        token = re.search(r'name="csrf" value="([^"]+)"', form)
+        assert token is not None
+        answer = http.post(
+            "/portal/sign-in",
+            data={"email": email, "password": password, "csrf": token.group(1)},
+        )
+        return answer.status_code == 303 and http.get("/portal/").status_code == 200
 
 
 @pytest.mark.xdist_group("embedded-serve")
@@ -18,6 +31,10 @@ def test_serve_with_embedded_defaults_keeps_its_keys_and_data(tmp_path: Path) ->
         key = first.printed(r"API key:\s+(\S+)")
         assert "make demo" in "".join(first.output)  # where a newcomer goes next
         secret = first.printed(r"API secret:\s+(\S+)")
+        # The sandbox member's portal sign-in, beside the keys, and it signs in.
+        email = first.printed(r"Portal sign-in: (\S+) / ")
+        password = first.printed(r"Portal sign-in: \S+ / (\S+)")
+        assert signs_in_to_the_portal(first.base_url, email, password)
         with httpx.Client(base_url=first.base_url, auth=(key, secret), timeout=10) as http:
             providers = http.get("/v1/providers").json()["data"]["items"]
             assert [p["id"] for p in providers] == ["sss", "gsis", "philhealth", "pagibig"]
@@ -36,6 +53,7 @@ def test_serve_with_embedded_defaults_keeps_its_keys_and_data(tmp_path: Path) ->
     try:
         assert second.printed(r"API key:\s+(\S+)") == key
         assert second.printed(r"API secret:\s+(\S+)") == secret
+        assert second.printed(r"Portal sign-in: \S+ / (\S+)") == password
         with httpx.Client(base_url=second.base_url, auth=(key, secret), timeout=10) as http:
             user = http.get(f"/v1/users/{user_id}").json()["data"]
             assert user["externalMetadata"] == {"ref": "e2e"}

@@ -30,7 +30,15 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def banner(*, site_url: str, sahod_url: str, api_key: str, api_secret: str, webhooks: str) -> str:
+def banner(
+    *,
+    site_url: str,
+    sahod_url: str,
+    api_key: str,
+    api_secret: str,
+    webhooks: str,
+    member: tuple[str, str],
+) -> str:
     return f"""
   Sahod demo: a sample tenant site that uses Sahod, as a lender's web app would.
 
@@ -42,6 +50,10 @@ def banner(*, site_url: str, sahod_url: str, api_key: str, api_secret: str, webh
      To see an error: any username with the password error_ACCOUNT_LOCKED
      (or error_ followed by any of the 16 error codes).
   3. Watch the SDK's callbacks and the signed webhooks arrive in the live log.
+  4. Open the developer portal, {sahod_url}/portal/, and sign in as
+       e-mail    {member[0]}
+       password  {member[1]}
+     to find that user, their CV view and raw data, and every webhook delivery.
 
   Sahod API:       {sahod_url}   (docs: {sahod_url}/v1/docs)
   Sandbox tenant:  API key {api_key}
@@ -56,6 +68,7 @@ async def run_demo(settings: Settings, site_port: int) -> None:
 
     from sahod.app import create_app
     from sahod.demo.site import DemoSite
+    from sahod.portal.bootstrap import ensure_sandbox_member
     from sahod.runtime import open_runtime
     from sahod.tenants.bootstrap import ensure_sandbox_tenant
 
@@ -66,6 +79,9 @@ async def run_demo(settings: Settings, site_port: int) -> None:
     async with open_runtime(settings) as runtime:
         async with session_scope(runtime.session_factory) as session:
             keys = await ensure_sandbox_tenant(session, settings.data_dir, runtime.clock)
+            member = await ensure_sandbox_member(
+                session, settings.data_dir, keys.tenant_id, runtime.clock
+            )
         app = create_app(settings, runtime=runtime)
         site = DemoSite(
             api_url=f"http://{local}:{settings.port}",
@@ -128,6 +144,7 @@ async def run_demo(settings: Settings, site_port: int) -> None:
                         api_key=keys.api_key,
                         api_secret=keys.api_secret,
                         webhooks=webhooks,
+                        member=member,
                     ),
                     flush=True,
                 )

@@ -70,7 +70,9 @@ def _scale(top: float) -> tuple[float, list[tuple[float, str]]]:
 
 def _x_labels(months: list[str], x_of: dict[str, float]) -> list[tuple[float, str]]:
     every = max(1, len(months) // 8)
-    return [(x_of[m], m) for i, m in enumerate(months) if i % every == 0]
+    # A label starting too near the right edge would be cut off.
+    last = CHART_WIDTH - _RIGHT - 40
+    return [(x_of[m], m) for i, m in enumerate(months) if i % every == 0 and x_of[m] <= last]
 
 
 def bar_chart(title: str, values: dict[str, float]) -> Chart:

@@ -37,6 +37,7 @@ async def test_the_demo_connects_an_account_and_shows_callbacks_and_webhooks(
     output = "".join(demo.output)
     assert "gpalomero1234@smileapi.io" in output and "1234" in output
     assert "Smile-Signature checked" in output
+    assert "/portal/" in output and "developer@sandbox.sahod.test" in output
     site = demo.printed(r"Open (http://\S+) in your browser")
 
     context = await launch(playwright, tmp_path / "profile", {"width": 1400, "height": 900})
