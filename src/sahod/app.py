@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 
 from sahod.accounts.endpoints import router as accounts_router
+from sahod.apidocs.endpoints import router as apidocs_router
 from sahod.cds.endpoints import router as cds_router
 from sahod.config import Settings, get_settings
 from sahod.datapoints.endpoints import router as datapoints_router
@@ -24,6 +25,7 @@ from sahod.kit.envelope import ERROR_RESPONSES
 from sahod.kit.middleware import BodyLimitMiddleware, NoStoreMiddleware, RequestIdMiddleware
 from sahod.limits.middleware import TenantApiLimitMiddleware
 from sahod.link.endpoints import router as link_router
+from sahod.metrics.http import RequestMetricsMiddleware
 from sahod.portal.endpoints import router as portal_router
 from sahod.portal.endpoints import static_files as portal_static_files
 from sahod.portal.web import PortalHeadersMiddleware
@@ -125,7 +127,12 @@ def create_app_for_process() -> FastAPI:
     """The app factory each of `sahod serve --workers N`'s API processes calls: settings
     from the environment the parent prepared (its database URL; the job worker runs in a
     process of its own), and a runtime of the process's own, already migrated."""
-    return create_app(get_settings(), run_migrations=False)
+    from sahod.kit.logs import configure_logging
+
+    settings = get_settings()
+    # A process uvicorn spawned starts with no logging configured.
+    configure_logging(settings.log_level, json_lines=settings.log_format == "json")
+    return create_app(settings, run_migrations=False)
 
 
 def create_app(
@@ -173,8 +180,9 @@ def create_app(
         description=API_DESCRIPTION,
         lifespan=lifespan,
         openapi_url="/v1/openapi.json",
-        docs_url="/v1/docs",
-        redoc_url="/v1/redoc",
+        # Served by sahod.apidocs with their files from this server, not from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     install_openapi(app)
     app.state.authenticator = Authenticator()
@@ -190,6 +198,7 @@ def create_app(
         link_router, dependencies=[Depends(refuse_nul_characters), Depends(require_json_body)]
     )
     app.include_router(widget_router)
+    app.include_router(apidocs_router)
     app.include_router(health_router)
     app.include_router(provider_logos_router)
     # The developer portal (issue 14): pages under /portal, its own CSS beside them.
@@ -217,4 +226,6 @@ def create_app(
     app.add_middleware(PortalHeadersMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
+    # Outermost: every answer is counted, those of the middlewares above included.
+    app.add_middleware(RequestMetricsMiddleware)
     return app

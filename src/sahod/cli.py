@@ -9,6 +9,7 @@ import contextlib
 import json
 import logging
 import os
+import shutil
 import signal
 from collections.abc import AsyncIterator, Sequence
 from types import FrameType
@@ -28,13 +29,9 @@ log = logging.getLogger("sahod")
 
 
 def _configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    from sahod.kit.redact import install_query_redaction
+    from sahod.kit.logs import configure_logging
 
-    install_query_redaction()
+    configure_logging(settings.log_level, json_lines=settings.log_format == "json")
 
 
 def _allows_local_receivers(settings: Settings) -> bool:
@@ -108,6 +105,10 @@ def _uvicorn_options(settings: Settings) -> dict[str, Any]:
         "host": settings.host,
         "port": settings.port,
         "log_level": "warning",
+        # uvicorn's records go through our JSON handler (sahod.kit.logs), not its own
+        # formatters; its access lines are replaced by ours, which carry the request id
+        # and never a query string.
+        "log_config": None,
         "access_log": False,
         "lifespan": "on",
         "proxy_headers": False,
@@ -158,6 +159,7 @@ def _serve(settings: Settings) -> None:
     processes), so queued work never competes with requests for one event loop."""
     from sahod import migrate
     from sahod.keys.keyring import load_sealer
+    from sahod.metrics.server import MetricsServer, prepare_process_metrics, start_metrics_server
     from sahod.portal_routing.targets import check_portal_urls
     from sahod.supervisor import ChildProcess, child_environment
 
@@ -167,8 +169,14 @@ def _serve(settings: Settings) -> None:
     check_portal_urls(settings)
     database_url, embedded = resolve_database_url(settings)
     worker: ChildProcess | None = None
+    metrics: MetricsServer | None = None
+    # Before anything imports prometheus_client: every process started from here on
+    # counts into the directory this one serves from.
+    metrics_dir = prepare_process_metrics() if settings.metrics_port is not None else None
     try:
         migrate.upgrade(database_url)
+        if metrics_dir is not None:
+            metrics = start_metrics_server(settings, database_url, metrics_dir)
         keys, member = (
             asyncio.run(_bootstrap_sandbox(settings, database_url)) if embedded else (None, None)
         )
@@ -222,6 +230,10 @@ def _serve(settings: Settings) -> None:
     finally:
         if worker is not None:
             worker.stop()
+        if metrics is not None:
+            metrics.stop()
+        elif metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
         if embedded is not None:
             embedded.handle.cleanup()
 
@@ -269,6 +281,7 @@ async def _exit_with_parent(parent_pid: int, stop: asyncio.Event) -> None:
 async def _worker(settings: Settings, concurrency: int) -> None:
     """Runs until SIGTERM/SIGINT (exit 0) through any database outage; exits 2 only when
     the configuration is wrong."""
+    from sahod.metrics.server import MetricsServer, prepare_process_metrics, start_metrics_server
     from sahod.supervisor import run_supervised_worker
 
     stop = asyncio.Event()
@@ -277,10 +290,18 @@ async def _worker(settings: Settings, concurrency: int) -> None:
         loop.add_signal_handler(signum, stop.set)
     parent = os.environ.get("SAHOD_PARENT_PID")
     watchdog = asyncio.create_task(_exit_with_parent(int(parent), stop)) if parent else None
+    # A worker `sahod serve` started counts into its parent's metrics; one run alone
+    # serves its own.
+    metrics_dir = (
+        prepare_process_metrics() if settings.metrics_port is not None and not parent else None
+    )
+    metrics: MetricsServer | None = None
     try:
         async with _runtime_once_database_answers(settings, stop) as runtime:
             if runtime is None:
                 return
+            if metrics_dir is not None:
+                metrics = start_metrics_server(settings, runtime.database_url, metrics_dir)
             log.info(
                 "worker running (concurrency %d) on %s",
                 concurrency,
@@ -293,6 +314,8 @@ async def _worker(settings: Settings, concurrency: int) -> None:
     finally:
         if watchdog is not None:
             watchdog.cancel()
+        if metrics is not None:
+            metrics.stop()
 
 
 def _migrate(settings: Settings) -> None:

@@ -177,6 +177,29 @@ class Settings(BaseSettings):
         ge=1,
         description="Sign-ins the last hour needs before a provider is judged (else UNKNOWN).",
     )
+    # Operations: metrics and logs (sahod.metrics, sahod.kit.logs).
+    metrics_host: str = Field(
+        default="127.0.0.1",
+        description="Where the Prometheus metrics server listens (GET /metrics).",
+    )
+    metrics_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        description="The metrics server's port; unset: no metrics server. `sahod serve` "
+        "starts it in its own process for itself, its API processes and its job worker; a "
+        "`sahod worker` run alone starts its own.",
+    )
+    metrics_cds_late_seconds: float = Field(
+        default=900.0,
+        description="A monthly sync due for longer than this counts as late "
+        "(sahod_cds_accounts_late): the scan that queues them runs every minute.",
+    )
+    log_format: str = Field(
+        default="json",
+        pattern="^(json|text)$",
+        description="json: one JSON object a line; text: plain lines for a terminal.",
+    )
     max_body_bytes: int = 1_048_576
     token_ttl_seconds: int = 5 * 3600
     db_pool_size: int = 10

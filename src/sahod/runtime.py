@@ -26,6 +26,7 @@ from sahod.db import (
 from sahod.keys.keyring import load_sealer
 from sahod.kit.clock import Clock, SystemClock
 from sahod.kit.services import Services
+from sahod.metrics.jobs import observe_job
 from sahod.portal_routing.targets import check_portal_urls, connector_for
 from sahod.providers.base import Connector
 from sahod.retention import tasks as retention_tasks
@@ -77,6 +78,8 @@ def worker_options(runtime: Runtime, concurrency: int) -> dict[str, Any]:
         "delete_jobs": "successful",
         "update_heartbeat_interval": runtime.settings.worker_heartbeat_seconds,
         "stalled_worker_timeout": runtime.settings.stalled_after_seconds,
+        # Every job's id on its log lines, and its outcome counted (sahod.metrics).
+        "worker_middleware": [observe_job],
     }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import re
 import signal
@@ -13,6 +15,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -58,6 +61,22 @@ class SahodProcess:
         found = re.search(pattern, "".join(self.output))
         assert found, f"{pattern!r} not in the output:\n{''.join(self.output)}"
         return found.group(1)
+
+    def log_lines(self) -> list[dict[str, Any]]:
+        """The JSON log lines of the output (the banner and other prints are not JSON)."""
+        found: list[dict[str, Any]] = []
+        for line in "".join(self.output).splitlines():
+            if line.startswith("{"):
+                with contextlib.suppress(ValueError):
+                    found.append(json.loads(line))
+        return found
+
+    def logged(self, text: str) -> bool:
+        """Whether a log line's message or exception contains ``text``."""
+        return any(
+            text in str(line.get("event", "")) or text in str(line.get("exception", ""))
+            for line in self.log_lines()
+        )
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
         if self.process.poll() is None:

@@ -36,4 +36,4 @@ def test_a_worker_with_a_missing_database_exits_2(tmp_path: Path, database_url: 
         timeout=60,
     )
     assert worker.process.wait(30) == 2
-    assert 'database "sahod_no_such_database" does not exist' in "".join(worker.output)
+    assert worker.logged('database "sahod_no_such_database" does not exist'), worker.output

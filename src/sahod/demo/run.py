@@ -97,6 +97,8 @@ async def run_demo(settings: Settings, site_port: int) -> None:
                 host=settings.host,
                 port=port,
                 log_level="warning",
+                # Through Sahod's JSON lines (sahod.kit.logs), not uvicorn's own format.
+                log_config=None,
                 access_log=False,
                 lifespan=lifespan,
                 proxy_headers=False,

@@ -7,11 +7,15 @@ memory copy to every request.
 from __future__ import annotations
 
 import secrets
+import time
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from sahod.kit import logs
 from sahod.kit.envelope import REQUEST_ID_HEADER
+
+access_log = logs.get_logger("sahod.access")
 
 _HEADER = REQUEST_ID_HEADER.lower().encode()
 
@@ -21,6 +25,9 @@ def new_request_id() -> str:
 
 
 class RequestIdMiddleware:
+    """A request id on every response and on every log line of the request, which ends
+    with one access line (the path without its query: a query may carry a token)."""
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
@@ -30,15 +37,30 @@ class RequestIdMiddleware:
             return
         request_id = new_request_id()
         scope.setdefault("state", {})["request_id"] = request_id
+        logs.start_request(request_id)
+        started = time.perf_counter()
+        status = 500
 
         async def send_with_id(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
+                status = int(message["status"])
                 headers = [h for h in message.get("headers", []) if h[0].lower() != _HEADER]
                 headers.append((_HEADER, request_id.encode()))
                 message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            access_log.info(
+                "request",
+                method=scope["method"],
+                path=scope["path"],
+                status=status,
+                duration_ms=round((time.perf_counter() - started) * 1000, 1),
+            )
+            logs.end_request()
 
 
 class BodyLimitMiddleware:

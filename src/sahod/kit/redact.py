@@ -19,6 +19,11 @@ def _redacted(value: object) -> object:
     return value
 
 
+def redact_value(value: str) -> str:
+    """The text with every URL's query replaced by ``?…``."""
+    return _QUERY.sub(r"\1?…", value) if "?" in value else value
+
+
 class QueryRedactingFilter(logging.Filter):
     """Replaces the query of every URL in a record's message and arguments with ``?…``."""
 

@@ -14,6 +14,7 @@ from sahod.accounts import service as accounts_service
 from sahod.accounts.schemas import ConnectionStatus
 from sahod.db import session_scope
 from sahod.errors import InvalidParameters, InvalidToken
+from sahod.kit import logs
 from sahod.kit.clock import iso_z
 from sahod.kit.deps import AppClock, AppSettings, Session
 from sahod.kit.envelope import ERROR_RESPONSES, Envelope, ListData, envelope, list_envelope
@@ -59,7 +60,9 @@ async def link_context(
     clock: AppClock,
     access_token: Annotated[str | None, Query(include_in_schema=False)] = None,
 ) -> LinkContext:
-    return await service.authenticate(session, _bearer(request, access_token), clock.now())
+    context = await service.authenticate(session, _bearer(request, access_token), clock.now())
+    logs.bind_tenant(context.tenant_id)
+    return context
 
 
 LinkToken = Annotated[LinkContext, Depends(link_context)]

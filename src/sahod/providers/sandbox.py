@@ -34,7 +34,14 @@ def create_portals_app(
 
 def serve(host: str, port: int) -> None:
     """Run the portals alone (``sahod sandbox-portals``)."""
-    uvicorn.run(create_portals_app(), host=host, port=port, log_level="warning", workers=1)
+    uvicorn.run(
+        create_portals_app(),
+        host=host,
+        port=port,
+        log_level="warning",
+        log_config=None,  # through Sahod's JSON lines (sahod.kit.logs)
+        workers=1,
+    )
 
 
 class BackgroundPortals(PortalsServer):

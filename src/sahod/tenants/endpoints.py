@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sahod.db import session_dependency
 from sahod.errors import InvalidToken
+from sahod.kit import logs
 from sahod.tenants.schemas import TenantContext
 from sahod.tenants.service import Authenticator
 
@@ -45,6 +46,7 @@ async def current_tenant(
     tenant = await authenticator.authenticate(session, api_key, api_secret)
     if tenant is None:
         raise InvalidToken("The API key or secret is wrong.")
+    logs.bind_tenant(tenant.id)
     return tenant
 
 
