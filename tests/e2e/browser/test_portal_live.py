@@ -392,3 +392,48 @@ async def run_the_emulator(portal: PortalPage, server: PortalServer) -> None:
     await portal.shot("emulator-done")
     assert portal.outside_requests() == []
     assert portal.csp_violations() == []
+
+
+async def test_on_a_phone_the_pages_fit_and_the_widget_fills_the_screen(
+    playwright: Playwright, portal_server: PortalServer, tmp_path: Path
+) -> None:
+    context = await launch(playwright, tmp_path / "phone", {"width": 390, "height": 844})
+    page = context.pages[0] if context.pages else await context.new_page()
+    phone = PortalPage(page, portal_server.base_url)
+    try:
+        await page.goto(f"{portal_server.base_url}/portal/sign-in")
+        await page.get_by_label("E-mail").fill(portal_server.email)
+        await page.get_by_label("Password").fill(portal_server.password)
+        await page.keyboard.press("Enter")
+        await page.get_by_role("heading", name="Portal Live Tenant").wait_for()
+        for path, name in (
+            ("/portal/data-sources", "phone-data-sources"),
+            ("/portal/data-sources/sss", "phone-data-source-detail"),
+            ("/portal/emulator", "phone-emulator-start"),
+        ):
+            await page.goto(portal_server.base_url + path)
+            # Nothing wider than the screen: tables and charts scroll or shrink inside it.
+            overflow = await page.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            assert overflow <= 1, (path, overflow)
+            await phone.shot(name)
+        start = page.get_by_role("button", name="Start with a new sandbox user")
+        await start.focus()
+        await page.keyboard.press("Enter")
+        opener = page.get_by_role("button", name="Open the widget")
+        await opener.focus()
+        await page.keyboard.press("Enter")
+        frame = page.locator("iframe.sahod-link-frame")
+        await frame.wait_for()
+        box = await frame.bounding_box()
+        assert box is not None and box["width"] == 390 and box["height"] == 844
+        widget = page.frame_locator("iframe.sahod-link-frame")
+        await widget.get_by_role("button", name="Agree and continue").wait_for()
+        await phone.shot("phone-emulator-widget", full_page=False)
+        await page.keyboard.press("Escape")
+        await page.locator('#emulator-log li[data-name="onClose"]').wait_for()
+        assert await frame.count() == 0
+    finally:
+        await context.close()
+    assert phone.outside_requests() == []
