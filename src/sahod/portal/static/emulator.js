@@ -86,17 +86,23 @@
     else delete pending[eventId];
   }
 
+  function json(answer) {
+    // A signed-out session is redirected to the sign-in page, which is no JSON.
+    if (answer.redirected && /\/portal\/sign-in/.test(answer.url)) {
+      throw new Error("you are signed out: reload the page to sign in again");
+    }
+    if (!answer.ok || !/json/.test(answer.headers.get("content-type") || "")) {
+      throw new Error("the portal answered " + answer.status);
+    }
+    return answer.json();
+  }
+
   function poll() {
     var query = "?after=" + after;
     var refresh = Object.keys(pending).slice(0, 100);
     if (refresh.length) query += "&refresh=" + encodeURIComponent(refresh.join(","));
     fetch(base + "/events" + query, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (answer) {
-        if (!answer.ok || !/json/.test(answer.headers.get("content-type") || "")) {
-          throw new Error("the portal answered " + answer.status);
-        }
-        return answer.json();
-      })
+      .then(json)
       .then(function (feed) {
         feed.items.forEach(function (item) {
           var event = item.event;
@@ -111,10 +117,11 @@
         status.textContent = "";
       })
       .catch(function (error) {
-        status.textContent = "Could not read the events (" + error.message + "); trying again.";
+        status.textContent = "Could not read the events: " + error.message + ".";
       })
       .then(function () {
-        setTimeout(poll, POLL_MS);
+        // A tab in the background asks less often.
+        setTimeout(poll, document.hidden ? POLL_MS * 5 : POLL_MS);
       });
   }
 
@@ -143,12 +150,7 @@
       headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
       body: new URLSearchParams({ csrf: csrf }).toString(),
     })
-      .then(function (answer) {
-        if (!answer.ok || !/json/.test(answer.headers.get("content-type") || "")) {
-          throw new Error("the portal answered " + answer.status);
-        }
-        return answer.json();
-      })
+      .then(json)
       .then(function (token) {
         modal = new window.SmileLinkModal(options(token.userToken));
         modal.open();
