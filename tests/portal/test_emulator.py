@@ -10,6 +10,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sahod.kit.clock import ManualClock
+from sahod.portal import emulator
 from sahod.portal.schemas import Role
 from sahod.tenants.schemas import TenantMode
 from sahod.tenants.service import create_tenant
@@ -74,7 +75,7 @@ async def test_each_token_opens_one_widget_session_for_that_user(
 
 
 async def test_the_feed_has_that_users_events_and_their_deliveries(
-    tenant: TenantClient, member_of: MemberFactory
+    tenant: TenantClient, member_of: MemberFactory, clock: ManualClock
 ) -> None:
     subscribed = await tenant.http.post(
         "/v1/webhooks",
@@ -99,15 +100,21 @@ async def test_the_feed_has_that_users_events_and_their_deliveries(
     assert sorted(event) == ["createdAt", "data", "id", "type", "version"]
     [delivery] = feed["deliveries"][event["id"]]
     assert delivery["webhookId"] == webhook_id and delivery["status"] == "PENDING"
-    assert feed["after"] == item["seq"]
+    # A fresh event stays ahead of the cursor (one committed later could still come
+    # before it); once settled, the cursor passes it.
+    assert feed["after"] == after
+    clock.advance(emulator.SETTLED_AFTER)
+    settled = (await browser.http.get(f"/portal/emulator/{user_id}/events?after={after}")).json()
+    assert [i["event"]["id"] for i in settled["items"]] == [event["id"]]
+    assert settled["after"] == item["seq"]
     # Nothing new after the cursor; the pending delivery is read again on request.
     again = (
         await browser.http.get(
             f"/portal/emulator/{user_id}/events",
-            params={"after": feed["after"], "refresh": event["id"]},
+            params={"after": settled["after"], "refresh": event["id"]},
         )
     ).json()
-    assert again["items"] == [] and again["after"] == feed["after"]
+    assert again["items"] == [] and again["after"] == settled["after"]
     assert [d["id"] for d in again["deliveries"][event["id"]]] == [delivery["id"]]
 
 

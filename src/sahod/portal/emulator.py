@@ -17,7 +17,6 @@ from sahod.config import Settings
 from sahod.events import service as events_service
 from sahod.events.service import envelope_of
 from sahod.portal.web import NotAllowed
-from sahod.providers.catalog import PROVIDERS
 from sahod.sandbox.personas import ERROR_CODES, PERSONAS, SANDBOX_OTP
 from sahod.tenants.schemas import TenantContext, TenantMode
 from sahod.users import service as users_service
@@ -27,6 +26,9 @@ from sahod.webhooks import delivery as webhooks_delivery
 SOURCE = "portal widget emulator"
 """The throwaway users' ``externalMetadata.source``, so the Users Explorer tells them apart."""
 FEED_PAGE = 100
+SETTLED_AFTER = timedelta(seconds=10)
+"""Events are numbered when written but seen when committed, so a later number can show
+up first; the feed's cursor passes only events this old, and the page drops repeats."""
 SANDBOX_ONLY = (
     "The widget emulator is for sandbox tenants: it signs in to the sandbox portals with test "
     "personas. Sign in with a member of your sandbox tenant to use it."
@@ -76,10 +78,6 @@ def one_time_code() -> str:
     return SANDBOX_OTP
 
 
-def provider_names() -> dict[str, str]:
-    return {p.id: p.name for p in PROVIDERS}
-
-
 async def start(session: AsyncSession, tenant: TenantContext, now: datetime) -> tuple[str, int]:
     """A new throwaway user, and the place in the tenant's outbox its events follow (its
     own USER_CREATED is the first of them)."""
@@ -90,6 +88,7 @@ async def start(session: AsyncSession, tenant: TenantContext, now: datetime) -> 
         tenant,
         UserCreate(external_metadata={"source": SOURCE}),
         now,
+        # The page asks for a token of its own at each opening: this one goes unused.
         timedelta(minutes=5),
     )
     return created.user.id, after
@@ -117,20 +116,23 @@ async def feed(
     user_id: str,
     after: int,
     refresh: list[str],
+    now: datetime,
 ) -> dict[str, Any]:
     """The user's events after ``after`` (oldest first), each as its webhook body, and
     the deliveries of those events and of the ``refresh`` ones (events seen before whose
-    deliveries were still pending); ``after`` to ask with next time."""
+    deliveries were still pending); ``after`` to ask with next time, which passes only
+    events older than ``SETTLED_AFTER`` (the newer ones come again)."""
     _sandbox(tenant)
     await users_service.get_user(session, tenant, user_id)
     events = await events_service.user_events_after(session, tenant.id, user_id, after, FEED_PAGE)
     wanted = [event.id for event in events] + refresh[:FEED_PAGE]
     deliveries = await webhooks_delivery.deliveries_of_events(session, tenant, wanted)
+    settled = [e.seq for e in events if e.created_at <= now - SETTLED_AFTER]
     return {
         "items": [{"seq": event.seq, "event": envelope_of(event)} for event in events],
         "deliveries": {
             event_id: [d.model_dump(mode="json", by_alias=True) for d in found]
             for event_id, found in deliveries.items()
         },
-        "after": events[-1].seq if events else after,
+        "after": max(settled, default=after),
     }

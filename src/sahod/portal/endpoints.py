@@ -580,7 +580,6 @@ def _emulator_page(
         personas=emulator.personas(),
         error_passwords=emulator.error_passwords(),
         one_time_code=emulator.one_time_code(),
-        provider_names=emulator.provider_names(),
         **context,
     )
 
@@ -625,6 +624,7 @@ async def emulator_token(
 @router.get("/emulator/{user_id}/events")
 async def emulator_events(
     session: Session,
+    clock: AppClock,
     member: Viewer,
     user_id: str,
     after: Annotated[int, Query(ge=0)] = 0,
@@ -633,4 +633,6 @@ async def emulator_events(
     """The user's events after ``after``; ``refresh``: comma-separated event ids whose
     deliveries the page still shows as pending."""
     ids = [part for part in refresh.split(",") if part][: emulator.FEED_PAGE]
-    return JSONResponse(await emulator.feed(session, member.tenant, user_id, after, ids))
+    return JSONResponse(
+        await emulator.feed(session, member.tenant, user_id, after, ids, clock.now())
+    )

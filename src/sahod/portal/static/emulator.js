@@ -26,6 +26,7 @@
     "onUIEvent",
   ];
   var pending = {}; // event id -> its entry, while a delivery of it is still PENDING
+  var shown = {}; // event id -> its entry: the feed sends recent events more than once
   var modal = null;
 
   function element(tag, className, text) {
@@ -106,8 +107,12 @@
       .then(function (feed) {
         feed.items.forEach(function (item) {
           var event = item.event;
-          var row = entry("event", event.type, new Date(event.createdAt), event);
-          row.setAttribute("data-event-id", event.id);
+          var row = shown[event.id];
+          if (!row) {
+            row = entry("event", event.type, new Date(event.createdAt), event);
+            row.setAttribute("data-event-id", event.id);
+            shown[event.id] = row;
+          }
           showDeliveries(row, event.id, feed.deliveries[event.id]);
         });
         Object.keys(pending).forEach(function (id) {
