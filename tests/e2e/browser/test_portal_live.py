@@ -377,6 +377,7 @@ async def run_the_emulator(portal: PortalPage, server: PortalServer) -> None:
         "items => items.map(i => JSON.parse(i.querySelector('pre').textContent))"
     )
     assert {e["data"]["userId"] for e in events} == {user_id}
+    assert len({e["id"] for e in events}) == len(events), "an event shown twice"
     names = [e["type"] for e in reversed(events)]
     assert names[0] == "USER_CREATED"
     assert sorted(names[1:3]) == ["ACCOUNT_CREATED", "TASK_STARTED"]
