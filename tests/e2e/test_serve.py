@@ -94,3 +94,47 @@ def test_tenants_create_prints_the_keys_once_as_json(tmp_path: Path, database_ur
     assert keys["mode"] == "production"
     assert keys["tenantId"].startswith("bayadlending")
     assert keys["apiKey"].startswith("sk_live_")
+
+
+def test_tenants_add_member_prints_a_password_once_and_refuses_what_it_cannot_do(
+    tmp_path: Path, database_url: str
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from tests.e2e.conftest import create_tenant_with_cli
+
+    tenant_id = create_tenant_with_cli(database_url, tmp_path, "Member Lending")["tenantId"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SAHOD_")}
+    env.update({"SAHOD_DATABASE_URL": database_url, "SAHOD_DATA_DIR": str(tmp_path)})
+    env.update(SERVER_TEST_ENV)
+    email = f"owner@{tenant_id}.example"
+
+    def add(tenant: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "sahod.cli",
+                "tenants",
+                "add-member",
+                tenant,
+                email,
+                "--role",
+                "developer",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    done = add(tenant_id)
+    assert done.returncode == 0, done.stderr
+    assert f"member {email} (developer) of tenant {tenant_id}" in done.stdout
+    assert re.search(r"Password: \S{12,}", done.stdout) and "only this once" in done.stdout
+    again = add(tenant_id)
+    assert again.returncode != 0 and "already a portal member" in again.stderr
+    nowhere = add("no-such-tenant")
+    assert nowhere.returncode != 0 and "there is no tenant no-such-tenant" in nowhere.stderr

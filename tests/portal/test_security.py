@@ -183,3 +183,31 @@ async def test_every_portal_answer_has_a_strict_content_security_policy(
         # No inline scripts, no inline styles, nothing from another origin.
         assert "<script>" not in answer.text and " style=" not in answer.text
         assert 'src="http' not in answer.text and 'href="https://' not in answer.text
+
+
+async def test_nul_characters_are_a_400_page_not_a_server_error(
+    tenant: TenantClient, member_of: MemberFactory, anonymous: httpx.AsyncClient
+) -> None:
+    viewer = await member_of(tenant.tenant_id, Role.VIEWER)
+    for path in ("/portal/users/a%00b", "/portal/webhooks/w%00", "/portal/users?q=a%00"):
+        answer = await viewer.http.get(path)
+        assert answer.status_code == 400, path
+        assert "NUL" in answer.text and "<!doctype html>" in answer.text
+    from tests.portal.conftest import sign_in
+
+    refused = await sign_in(anonymous, "a\x00b@example.com", "whatever")
+    assert refused.status_code == 401
+
+
+def test_the_session_cookie_is_secure_when_the_public_url_is_https() -> None:
+    from starlette.responses import Response
+
+    from sahod.config import Settings
+    from sahod.portal.web import SESSION_COOKIE, set_cookie
+
+    for public_url, secure in (("https://sahod.example", True), ("http://127.0.0.1", False)):
+        response = Response()
+        set_cookie(response, Settings(public_url=public_url), SESSION_COOKIE, "token")
+        cookie = response.headers["set-cookie"]
+        assert ("; secure" in cookie.lower()) is secure
+        assert "httponly" in cookie.lower() and "samesite=strict" in cookie.lower()

@@ -14,7 +14,7 @@ from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
 
 import orjson
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -45,6 +45,7 @@ from sahod.portal.web import (
     Owner,
     PortalRoute,
     Viewer,
+    refuse_nul_characters,
     render,
     set_cookie,
 )
@@ -57,7 +58,12 @@ from sahod.webhooks.schemas import EventType, WebhookCreate, WebhookUpdate
 
 WireModelT = TypeVar("WireModelT", bound=WireModel)
 
-router = APIRouter(prefix=PREFIX, route_class=PortalRoute, include_in_schema=False)
+router = APIRouter(
+    prefix=PREFIX,
+    route_class=PortalRoute,
+    include_in_schema=False,
+    dependencies=[Depends(refuse_nul_characters)],
+)
 
 
 def static_files() -> StaticFiles:

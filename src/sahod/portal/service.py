@@ -9,6 +9,7 @@ event loop of every other request.
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 import secrets
 from dataclasses import dataclass
@@ -28,9 +29,16 @@ from sahod.portal.schemas import IssuedMember, NewSession, Role, SignedIn
 from sahod.tenants.schemas import TenantContext, TenantMode
 
 _HASHER = PasswordHasher()
-# Verified against when the e-mail is unknown, so that the answer takes as long as for a
-# known one and does not tell which addresses are members.
-_DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the e-mail is unknown, so that the answer takes as long as for
+    a known one and does not tell which addresses are members (made on first use: hashing
+    at import would slow every process's start)."""
+    return _HASHER.hash(secrets.token_urlsafe(16))
+
+
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}$")
 MIN_PASSWORD_LENGTH = 10
 
@@ -114,9 +122,13 @@ async def sign_in(
     """Checks the password; ``dev_portal_lockout_failures`` wrong ones in a row lock the
     member out for ``dev_portal_lockout_minutes``, whatever is tried meanwhile."""
     await repository.delete_expired_sessions(session, now)
+    if "\x00" in email:
+        # No address holds one (and PostgreSQL text cannot): as any unknown e-mail.
+        await password_matches(password, await asyncio.to_thread(_dummy_hash))
+        return SignInOutcome(None, _WRONG)
     member = await repository.member_for_sign_in(session, email.strip().lower())
     if member is None:
-        await password_matches(password, _DUMMY_HASH)
+        await password_matches(password, await asyncio.to_thread(_dummy_hash))
         return SignInOutcome(None, _WRONG)
     if member.locked_until is not None and member.locked_until > now:
         return SignInOutcome(None, _locked_message(member.locked_until))

@@ -22,6 +22,7 @@ from sahod.kit.deps import AppClock, AppSettings, Session
 from sahod.kit.handlers import describe_validation
 from sahod.portal import service
 from sahod.portal.schemas import Role, SignedIn
+from sahod.tenants.schemas import TenantMode
 
 PREFIX = "/portal"
 SESSION_COOKIE = "sahod_portal"
@@ -42,6 +43,26 @@ _SECURITY_HEADERS = [
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"same-origin"),
 ]
+
+
+# The navigation of every page: (label, path); a new page adds its entry here.
+NAV: list[tuple[str, str]] = [
+    ("API keys", f"{PREFIX}/keys"),
+    ("Users", f"{PREFIX}/users"),
+    ("Webhooks", f"{PREFIX}/webhooks"),
+    ("Data sources", f"{PREFIX}/data-sources"),
+    ("Members", f"{PREFIX}/members"),
+]
+# Pages only a sandbox tenant has: the emulator signs in with test personas.
+SANDBOX_NAV: list[tuple[str, str]] = [
+    ("Widget emulator", f"{PREFIX}/emulator"),
+]
+
+
+def nav_of(member: SignedIn | None) -> list[tuple[str, str]]:
+    if member is not None and member.tenant.mode is TenantMode.SANDBOX:
+        return NAV + SANDBOX_NAV
+    return NAV
 
 
 class SignInRequired(Exception):
@@ -108,7 +129,13 @@ def render(
     return TEMPLATES.TemplateResponse(
         request,
         template,
-        {"member": member, "csrf_field": CSRF_FIELD, "Role": Role, **context},
+        {
+            "member": member,
+            "csrf_field": CSRF_FIELD,
+            "Role": Role,
+            "nav": nav_of(member),
+            **context,
+        },
         status_code=status_code,
     )
 
@@ -155,6 +182,13 @@ class PortalRoute(APIRoute):
         return portal_handler
 
 
+async def refuse_nul_characters(request: Request) -> None:
+    """PostgreSQL text cannot hold NUL: a path or query carrying one is a 400 page."""
+    for name, value in [*request.query_params.multi_items(), *request.path_params.items()]:
+        if "\x00" in str(value) or "\x00" in name:
+            raise InvalidParameters(f"{name} must not contain NUL characters")
+
+
 async def optional_member(
     request: Request, session: Session, clock: AppClock, settings: AppSettings
 ) -> SignedIn | None:
@@ -192,7 +226,7 @@ def member_who_can(role: Role) -> Callable[..., Awaitable[SignedIn]]:
         if request.method == "POST":
             await check_csrf(request, member)
         if not member.role.allows(role):
-            raise NotAllowed(f"This needs the {role.value} role; you are a {member.role.value}.")
+            raise NotAllowed(f"This needs the {role.value} role; yours is {member.role.value}.")
         return member
 
     return dependency

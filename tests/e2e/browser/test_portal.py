@@ -227,6 +227,11 @@ async def test_a_member_signs_in_manages_keys_explores_a_user_and_redelivers_a_w
         await page.keyboard.press("Tab")
         assert await page.evaluate("document.activeElement.textContent") == "Skip to content"
 
+        # Another tenant's or a missing page is a 404 page, in the layout.
+        await page.goto(f"{base}/portal/users/{widget.user_id}x")
+        await page.get_by_role("heading", name="Not found").wait_for()
+        await portal.shot("phone-not-found")
+
         # Sign out.
         await page.get_by_role("button", name="Sign out").click()
         await page.get_by_role("heading", name="Sign in").wait_for()
