@@ -48,6 +48,7 @@ def _banner(
     keys: IssuedKeys | None,
     database: str,
     member: tuple[str, str] | None = None,
+    metrics_url: str | None = None,
 ) -> str:
     base = settings.resolved_public_url()
     lines = [
@@ -57,6 +58,8 @@ def _banner(
         f"  Portal:          {base}/portal/",
         f"  Database:        {database}",
     ]
+    if metrics_url is not None:
+        lines.append(f"  Metrics:         {metrics_url}")
     if keys is not None:
         lines += [
             "",
@@ -213,7 +216,14 @@ def _serve(settings: Settings) -> None:
                 "embedded_database": embedded is not None,
             }
         )
-        print(_banner(settings, keys, describe_url(database_url), member), flush=True)
+        banner = _banner(
+            settings,
+            keys,
+            describe_url(database_url),
+            member,
+            metrics.url if metrics else None,
+        )
+        print(banner, flush=True)
         if settings.api_workers > 1:
             import uvicorn
 

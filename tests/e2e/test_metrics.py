@@ -92,6 +92,7 @@ async def test_a_linking_run_moves_the_counters_by_exactly_what_it_did(
     metrics_server: tuple[SahodProcess, dict[str, str], int],
 ) -> None:
     process, keys, port = metrics_server
+    assert process.printed(r"Metrics:\s+(\S+)") == f"http://127.0.0.1:{port}/metrics"
     # Off the public API: the API's own address does not serve it.
     async with httpx.AsyncClient() as http:
         assert (await http.get(f"{process.base_url}/metrics")).status_code == 404
