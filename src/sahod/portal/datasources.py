@@ -5,6 +5,7 @@ geometry. Nothing here is tenant data: the figures are the same for every member
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -76,6 +77,13 @@ class ProviderView:
         )
 
 
+@functools.cache
+def _catalogue() -> tuple[DataSource, ...]:
+    # Read from the models' JSON schemas (tens of milliseconds), which cannot change while
+    # the process runs: once per process, not once per page.
+    return tuple(health_service.data_sources())
+
+
 def _view(source: DataSource, health: ProviderHealth) -> ProviderView:
     windows = [
         WindowView(health=w, errors_chart=charts.share_chart(source.id, w.window, w.errors))
@@ -96,14 +104,14 @@ async def all_providers(
     healths = {
         h.provider_id: h for h in await health_service.all_provider_health(session, now, settings)
     }
-    return [_view(source, healths[source.id]) for source in health_service.data_sources()]
+    return [_view(source, healths[source.id]) for source in _catalogue()]
 
 
 async def one_provider(
     session: AsyncSession, provider_id: str, now: datetime, settings: Settings
 ) -> ProviderView:
     """MissingResource for an unknown provider."""
-    source = next((s for s in health_service.data_sources() if s.id == provider_id), None)
+    source = next((s for s in _catalogue() if s.id == provider_id), None)
     if source is None:
         raise MissingResource(f"There is no provider {provider_id}.")
     health = await health_service.provider_health(session, provider_id, now, settings)
