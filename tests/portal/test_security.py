@@ -47,6 +47,11 @@ def read_pages(o: Objects) -> list[str]:
         "/portal/webhooks",
         f"/portal/webhooks/{o.webhook_id}",
         f"/portal/webhooks/{o.webhook_id}/deliveries/{o.delivery_id}",
+        "/portal/data-sources",
+        "/portal/data-sources/sss",
+        "/portal/emulator",
+        f"/portal/emulator/{o.user_id}",
+        f"/portal/emulator/{o.user_id}/events",
     ]
 
 
@@ -69,6 +74,8 @@ def write_forms(o: Objects) -> list[tuple[str, dict[str, str]]]:
         (f"/portal/webhooks/{o.webhook_id}/recover", {"since": "2026-11-01T00:00"}),
         (f"/portal/webhooks/{o.webhook_id}/test", {}),
         (f"/portal/webhooks/{o.webhook_id}/deliveries/{o.delivery_id}/redeliver", {}),
+        ("/portal/emulator", {}),
+        (f"/portal/emulator/{o.user_id}/token", {}),
     ]
 
 

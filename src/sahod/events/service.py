@@ -58,3 +58,15 @@ def envelope_of(event: Event) -> dict[str, Any]:
         "createdAt": iso_z(event.created_at),
         "data": event.data,
     }
+
+
+async def latest_seq(session: AsyncSession, tenant_id: str) -> int:
+    return await repository.latest_seq(session, tenant_id)
+
+
+async def user_events_after(
+    session: AsyncSession, tenant_id: str, user_id: str, after_seq: int, limit: int = 100
+) -> list[Event]:
+    """A user's events after a place in the outbox, oldest first (the widget emulator
+    follows one sandbox user with it)."""
+    return await repository.user_events_after(session, tenant_id, user_id, after_seq, limit)

@@ -17,7 +17,7 @@ import orjson
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from sahod.accounts import service as accounts_service
 from sahod.datapoints import service as datapoints_service
@@ -25,12 +25,13 @@ from sahod.datapoints.kinds import DataPointKind
 from sahod.datapoints.repository import DataPointFilter
 from sahod.errors import InvalidParameters, MissingResource
 from sahod.events import service as events_service
+from sahod.kit.clock import iso_z
 from sahod.kit.crypto import Sealer
 from sahod.kit.deps import AppClock, AppSettings, Session
 from sahod.kit.envelope import WireModel
 from sahod.kit.handlers import describe_validation
 from sahod.kit.pagination import JsonPage, PageRequest, decode_cursor, page_of
-from sahod.portal import service
+from sahod.portal import datasources, emulator, service
 from sahod.portal.cv import AGENCY_NAMES, curriculum_vitae
 from sahod.portal.schemas import SignedIn
 from sahod.portal.web import (
@@ -40,6 +41,7 @@ from sahod.portal.web import (
     STATIC_DIR,
     Developer,
     MaybeMember,
+    NotAllowed,
     Owner,
     PortalRoute,
     Viewer,
@@ -519,3 +521,124 @@ async def redeliver(
     """As ``POST /v1/webhooks/{id}/deliveries/{deliveryId}/redeliver``: the same bytes."""
     await delivery.redeliver(session, member.tenant, webhook_id, delivery_id, clock.now())
     return _see_other(f"/webhooks/{webhook_id}/deliveries/{delivery_id}?redelivered=1")
+
+
+# --- Data Sources ----------------------------------------------------------------------
+
+
+LIVE_RELOAD_SECONDS = 30
+
+
+@router.get("/data-sources")
+async def data_sources_page(
+    request: Request,
+    session: Session,
+    clock: AppClock,
+    settings: AppSettings,
+    member: Viewer,
+    live: bool = False,
+) -> Response:
+    """Every provider's health now (every tenant's sign-ins) and its data points; with
+    ``live``, the browser reloads it every 30 s (a ``Refresh`` header: no script)."""
+    now = clock.now()
+    page = render(
+        request,
+        "data_sources.html",
+        member,
+        providers=await datasources.all_providers(session, now, settings),
+        checked_at=now,
+        degraded_below=settings.provider_degraded_below,
+        min_attempts=settings.provider_degraded_min_attempts,
+        seconds=datasources.seconds,
+        live=live,
+        live_seconds=LIVE_RELOAD_SECONDS,
+    )
+    if live:
+        page.headers["Refresh"] = f"{LIVE_RELOAD_SECONDS}; url={PREFIX}/data-sources?live=true"
+    return page
+
+
+@router.get("/data-sources/{provider_id}")
+async def data_source_page(
+    request: Request,
+    session: Session,
+    clock: AppClock,
+    settings: AppSettings,
+    member: Viewer,
+    provider_id: str,
+) -> Response:
+    """One provider: every chart, its error codes, and each data point's every field."""
+    view = await datasources.one_provider(session, provider_id, clock.now(), settings)
+    return render(request, "data_source.html", member, p=view, seconds=datasources.seconds)
+
+
+# --- Widget emulator (sandbox tenants) ------------------------------------------------
+
+
+def _emulator_page(
+    request: Request, member: SignedIn, status_code: int = 200, **context: Any
+) -> Response:
+    return render(
+        request,
+        "emulator.html",
+        member,
+        status_code=status_code,
+        personas=emulator.personas(),
+        error_passwords=emulator.error_passwords(),
+        one_time_code=emulator.one_time_code(),
+        **context,
+    )
+
+
+@router.get("/emulator")
+async def emulator_start_page(request: Request, member: Viewer) -> Response:
+    """Start: a button that creates a throwaway sandbox user."""
+    if member.tenant.mode is not TenantMode.SANDBOX:
+        raise NotAllowed(emulator.SANDBOX_ONLY)
+    return _emulator_page(request, member, user=None, after=0)
+
+
+@router.post("/emulator")
+async def emulator_start(session: Session, clock: AppClock, member: Developer) -> Response:
+    """A new throwaway user, then its emulator page (which follows its events only)."""
+    user_id, after = await emulator.start(session, member.tenant, clock.now())
+    return _see_other(f"/emulator/{quote(user_id, safe='')}?after={after}")
+
+
+@router.get("/emulator/{user_id}")
+async def emulator_page(
+    request: Request,
+    session: Session,
+    member: Viewer,
+    user_id: str,
+    after: Annotated[int, Query(ge=0)] = 0,
+) -> Response:
+    """The widget beside the personas, and the SDK callbacks and the user's events."""
+    user = await emulator.emulated_user(session, member.tenant, user_id)
+    return _emulator_page(request, member, user=user, after=after)
+
+
+@router.post("/emulator/{user_id}/token")
+async def emulator_token(
+    session: Session, clock: AppClock, settings: AppSettings, member: Developer, user_id: str
+) -> Response:
+    """A fresh link token each time the widget opens (a token opens one widget session)."""
+    token = await emulator.widget_token(session, member.tenant, user_id, clock.now(), settings)
+    return JSONResponse({"userToken": token.access_token, "expiresAt": iso_z(token.expires_at)})
+
+
+@router.get("/emulator/{user_id}/events")
+async def emulator_events(
+    session: Session,
+    clock: AppClock,
+    member: Viewer,
+    user_id: str,
+    after: Annotated[int, Query(ge=0)] = 0,
+    refresh: Annotated[str, Query(max_length=4200)] = "",
+) -> Response:
+    """The user's events after ``after``; ``refresh``: comma-separated event ids whose
+    deliveries the page still shows as pending."""
+    ids = [part for part in refresh.split(",") if part][: emulator.FEED_PAGE]
+    return JSONResponse(
+        await emulator.feed(session, member.tenant, user_id, after, ids, clock.now())
+    )

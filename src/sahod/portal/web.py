@@ -22,6 +22,7 @@ from sahod.kit.deps import AppClock, AppSettings, Session
 from sahod.kit.handlers import describe_validation
 from sahod.portal import service
 from sahod.portal.schemas import Role, SignedIn
+from sahod.tenants.schemas import TenantMode
 
 PREFIX = "/portal"
 SESSION_COOKIE = "sahod_portal"
@@ -49,8 +50,19 @@ NAV: list[tuple[str, str]] = [
     ("API keys", f"{PREFIX}/keys"),
     ("Users", f"{PREFIX}/users"),
     ("Webhooks", f"{PREFIX}/webhooks"),
+    ("Data sources", f"{PREFIX}/data-sources"),
     ("Members", f"{PREFIX}/members"),
 ]
+# Pages only a sandbox tenant has: the emulator signs in with test personas.
+SANDBOX_NAV: list[tuple[str, str]] = [
+    ("Widget emulator", f"{PREFIX}/emulator"),
+]
+
+
+def nav_of(member: SignedIn | None) -> list[tuple[str, str]]:
+    if member is not None and member.tenant.mode is TenantMode.SANDBOX:
+        return NAV + SANDBOX_NAV
+    return NAV
 
 
 class SignInRequired(Exception):
@@ -117,7 +129,13 @@ def render(
     return TEMPLATES.TemplateResponse(
         request,
         template,
-        {"member": member, "csrf_field": CSRF_FIELD, "Role": Role, "nav": NAV, **context},
+        {
+            "member": member,
+            "csrf_field": CSRF_FIELD,
+            "Role": Role,
+            "nav": nav_of(member),
+            **context,
+        },
         status_code=status_code,
     )
 

@@ -447,6 +447,18 @@ async def get_delivery(
     return delivery_out(delivery, attempts.get(delivery.id, []))
 
 
+async def deliveries_of_events(
+    session: AsyncSession, tenant: TenantContext, event_ids: Sequence[str]
+) -> dict[str, list[DeliveryOut]]:
+    """Where each delivery of these events stands, with its attempts, by event id."""
+    rows = await repository.deliveries_of_events(session, tenant.id, event_ids)
+    attempts = await repository.attempts_of(session, tenant.id, [d.id for d in rows])
+    found: dict[str, list[DeliveryOut]] = {}
+    for row in rows:
+        found.setdefault(row.event_id, []).append(delivery_out(row, attempts.get(row.id, [])))
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class DeliveryDetail:
     """A delivery as the developer portal shows it: the exact body, and the signing

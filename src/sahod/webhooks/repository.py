@@ -467,3 +467,17 @@ async def record_outcomes(
     """
     rows = await session.execute(_RECORD, {"tenant_id": tenant_id, "now": now} | columns)
     return [(row[0], row[1], row[2]) for row in rows]
+
+
+async def deliveries_of_events(
+    session: AsyncSession, tenant_id: str, event_ids: Sequence[str]
+) -> Sequence[WebhookDelivery]:
+    """The deliveries of these events (to every subscription), through the event index."""
+    if not event_ids:
+        return []
+    statement = (
+        _deliveries(tenant_id)
+        .where(WebhookDelivery.event_id.in_(event_ids))
+        .order_by(WebhookDelivery.seq)
+    )
+    return (await session.execute(statement)).scalars().all()
