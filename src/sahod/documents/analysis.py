@@ -223,10 +223,13 @@ def _context() -> multiprocessing.context.ForkServerContext | multiprocessing.co
     # multiprocessing re-runs the parent's main module in every child (`python -m
     # sahod.cli worker`: the whole CLI and app). Imported once in the server, that re-run
     # finds every import done and costs nothing.
+    # The `sahod` console script is a path, re-run by path: what it imports is sahod.cli.
     main = getattr(sys.modules["__main__"].__spec__, "name", None)
     preload = list(PRELOAD)
     if main and not main.endswith("__main__"):
         preload.insert(0, main)
+    elif "sahod.cli" in sys.modules:
+        preload.insert(0, "sahod.cli")
     context.set_forkserver_preload(preload)
     return context
 
