@@ -16,6 +16,7 @@ import multiprocessing
 import multiprocessing.connection
 import multiprocessing.context
 import signal
+import sys
 import time
 import traceback
 from collections.abc import Sequence
@@ -208,21 +209,29 @@ def _failure(declared_type: str, message: str) -> DocumentAnalysis:
     )
 
 
+PRELOAD = ("sahod.documents.analysis", "pypdf", "pypdfium2", "pytesseract")
+
+
 @functools.cache
 def _context() -> multiprocessing.context.ForkServerContext | multiprocessing.context.SpawnContext:
     # Not a plain fork: the worker has threads and an event loop a fork would copy mid-use.
     # A fork server is a clean single-threaded process that has already imported the
     # reader, so each child starts in milliseconds instead of re-importing it (spawn).
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        # "__main__" too: the server then imports the main script once, and children
-        # forked from it need not re-run it (multiprocessing's rule holds: the main module
-        # must be importable, as it is for `sahod worker`).
-        context.set_forkserver_preload(
-            ["__main__", "sahod.documents.analysis", "pypdf", "pypdfium2", "pytesseract"]
-        )
-        return context
-    return multiprocessing.get_context("spawn")
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    # multiprocessing re-runs the parent's main module in every child (`python -m
+    # sahod.cli worker`: the whole CLI and app). Imported once in the server, that re-run
+    # finds every import done and costs nothing.
+    # The `sahod` console script is a path, re-run by path: what it imports is sahod.cli.
+    main = getattr(sys.modules["__main__"].__spec__, "name", None)
+    preload = list(PRELOAD)
+    if main and not main.endswith("__main__"):
+        preload.insert(0, main)
+    elif "sahod.cli" in sys.modules:
+        preload.insert(0, "sahod.cli")
+    context.set_forkserver_preload(preload)
+    return context
 
 
 def _run(
