@@ -18,6 +18,7 @@ from sahod.cds.endpoints import router as cds_router
 from sahod.config import Settings, get_settings
 from sahod.datapoints.endpoints import router as datapoints_router
 from sahod.errors import InvalidParameters, UnsupportedType
+from sahod.files.endpoints import router as files_router
 from sahod.health.endpoints import router as health_router
 from sahod.kit import handlers
 from sahod.kit.envelope import ERROR_RESPONSES
@@ -88,6 +89,7 @@ def api_router() -> APIRouter:
         tasks_router,
         datapoints_router,
         webhooks_router,
+        files_router,
     ):
         v1.include_router(router)
     return v1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -164,6 +165,43 @@ class Settings(BaseSettings):
         description="/readyz fails when the oldest due job has waited longer than this.",
     )
     max_body_bytes: int = 1_048_576
+    # --- Uploaded documents and stored files (issue 13; see sahod.files, sahod.archives) --
+    max_upload_body_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        description="The body limit of the archive uploads (POST /v1/archives and "
+        "/link/v1/archives) instead of MAX_BODY_BYTES: three files at the 15 MB limit, "
+        "base64-encoded.",
+    )
+    archive_max_files: int = Field(
+        default=10, ge=1, description="Files one archive upload may hold."
+    )
+    archive_retention_days: int = Field(
+        default=60,
+        ge=1,
+        description="Archives (and every stored file with an expiry) are revoked and their "
+        "bytes deleted this long after the upload.",
+    )
+    archive_analysis_timeout_seconds: float = Field(
+        default=120.0, description="The longest one archive's analysis may run before ERROR."
+    )
+    file_store: Literal["postgres", "s3"] = Field(
+        default="postgres",
+        description="Where stored files' bytes live: `postgres` (a table of its own) or "
+        "`s3` (an S3-compatible bucket; needs the `s3` extra, boto3).",
+    )
+    file_url_ttl_seconds: int = Field(
+        default=3600,
+        ge=60,
+        description="How long a signed download URL (`rawFiles[].url`) stays valid.",
+    )
+    s3_bucket: str | None = Field(default=None, description="The bucket of FILE_STORE=s3.")
+    s3_endpoint_url: str | None = Field(
+        default=None, description="The S3-compatible endpoint (unset: AWS's own)."
+    )
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
+    s3_prefix: str = Field(default="sahod/", description="Key prefix of stored objects.")
     token_ttl_seconds: int = 5 * 3600
     db_pool_size: int = 10
     log_level: str = "INFO"

@@ -25,6 +25,12 @@ class InvalidToken(SahodError):
     default_message = "The credentials are missing or not valid."
 
 
+class UnauthorizedAccess(SahodError):
+    status_code = 403
+    code = "UNAUTHORIZED_ACCESS"
+    default_message = "This request is not allowed."
+
+
 class MissingResource(SahodError):
     status_code = 404
     code = "MISSING_RESOURCE"

@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from sahod.datapoints import service
 from sahod.datapoints.registry import SPECS
-from sahod.datapoints.repository import DataPointFilter
+from sahod.datapoints.repository import of_source
 from sahod.datapoints.schemas import KindSpec
 from sahod.kit.dates import EndDate, StartDate
 from sahod.kit.deps import Page, Session
@@ -26,7 +26,12 @@ UserId = Annotated[
     str | None, Query(alias="userId", max_length=200, description="Only this user's items.")
 ]
 SourceId = Annotated[
-    str | None, Query(alias="sourceId", max_length=200, description="Only items of this account.")
+    str | None,
+    Query(
+        alias="sourceId",
+        max_length=200,
+        description="Only items of this account (`a-…`) or archive (`u-…`).",
+    ),
 ]
 AccountId = Annotated[
     str | None,
@@ -55,12 +60,7 @@ def _register(spec: KindSpec) -> None:
         date_from: date | None,
         date_to: date | None,
     ) -> Response:
-        wanted = DataPointFilter(
-            user_id=user_id,
-            source_id=source_id or account_id,
-            date_from=date_from,
-            date_to=date_to,
-        )
+        wanted = of_source(user_id, source_id or account_id, date_from, date_to)
         result = await service.list_datapoints(session, tenant, spec.kind, page, wanted)
         return list_json_envelope(request, result.items_json, result.next_cursor)
 

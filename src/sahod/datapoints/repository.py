@@ -27,6 +27,8 @@ _WIRE_COLUMNS = (
     DataPoint.seq,
     DataPoint.user_id,
     DataPoint.account_id,
+    DataPoint.archive_id,
+    DataPoint.source_type,
     DataPoint.provider_id,
     DataPoint.payload,
     DataPoint.account_created_at,
@@ -44,12 +46,30 @@ def tenant_delete(tenant_id: str) -> Delete:
     return delete(DataPoint).where(DataPoint.tenant_id == tenant_id)
 
 
+ARCHIVE_ID_PREFIX = "u-"
+"""Archive ids (Smile's ``u-…``): a ``sourceId`` filter with it compares the archive."""
+
+
 @dataclass(frozen=True, slots=True)
 class DataPointFilter:
     user_id: str | None = None
     source_id: str | None = None
     date_from: date | None = None
     date_to: date | None = None
+    source_is_archive: bool = False
+    """Set by ``of_source``: whether ``source_id`` names an archive rather than an account."""
+
+
+def of_source(
+    user_id: str | None, source_id: str | None, date_from: date | None, date_to: date | None
+) -> DataPointFilter:
+    return DataPointFilter(
+        user_id=user_id,
+        source_id=source_id,
+        date_from=date_from,
+        date_to=date_to,
+        source_is_archive=bool(source_id and source_id.startswith(ARCHIVE_ID_PREFIX)),
+    )
 
 
 def _listed(
@@ -59,7 +79,8 @@ def _listed(
     if wanted.user_id is not None:
         statement = statement.where(DataPoint.user_id == wanted.user_id)
     if wanted.source_id is not None:
-        statement = statement.where(DataPoint.account_id == wanted.source_id)
+        source = DataPoint.archive_id if wanted.source_is_archive else DataPoint.account_id
+        statement = statement.where(source == wanted.source_id)
     if wanted.date_from is not None:
         statement = statement.where(DataPoint.effective_date >= wanted.date_from)
     if wanted.date_to is not None:
@@ -100,6 +121,7 @@ def _json_page_statement(
     kind: DataPointKind,
     by_user: bool,
     by_source: bool,
+    by_archive: bool,
     from_date: bool,
     to_date: bool,
     after: bool,
@@ -110,6 +132,7 @@ def _json_page_statement(
         source_id=_parameter("source_id") if by_source else None,
         date_from=_parameter("date_from") if from_date else None,
         date_to=_parameter("date_to") if to_date else None,
+        source_is_archive=by_archive,
     )
     statement = _listed(_parameter("tenant_id"), kind, wanted, DataPoint.seq)
     return keyset_json(statement, DataPoint.seq, DataPoint.wire_json, after=after)
@@ -127,6 +150,7 @@ async def list_datapoints_json(
         kind,
         wanted.user_id is not None,
         wanted.source_id is not None,
+        wanted.source_is_archive,
         wanted.date_from is not None,
         wanted.date_to is not None,
         page.after_seq is not None,
@@ -214,6 +238,27 @@ async def delete_account_datapoints(session: AsyncSession, tenant_id: str, accou
         tenant_delete(tenant_id).where(DataPoint.account_id == account_id)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def delete_archive_datapoints(session: AsyncSession, tenant_id: str, archive_id: str) -> int:
+    result = await session.execute(
+        tenant_delete(tenant_id).where(DataPoint.archive_id == archive_id)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+_INSERT = insert(DataPoint).returning(DataPoint.id, DataPoint.kind, sort_by_parameter_order=True)
+
+
+async def insert_datapoints(
+    session: AsyncSession, rows: list[dict[str, Any]]
+) -> dict[str, list[str]]:
+    """New records of a source read once (an archive's analysis): ids by kind."""
+    added: dict[str, list[str]] = {}
+    if rows:
+        for row in (await session.execute(_INSERT, rows)).all():
+            added.setdefault(row.kind, []).append(row.id)
+    return added
 
 
 async def account_payload_rows(

@@ -19,6 +19,9 @@ from sahod.kit.ids import new_id
 from sahod.kit.pagination import JsonPage, PageRequest
 from sahod.tenants.schemas import TenantContext
 
+ACCOUNT_SOURCE = "ACCOUNT"
+ARCHIVE_SOURCE = "ARCHIVE"
+
 
 def wire_item(row: Row[Any]) -> dict[str, Any]:
     """The contract item: the stored payload, its id and its metadata.
@@ -28,15 +31,19 @@ def wire_item(row: Row[Any]) -> dict[str, Any]:
     """
     item: dict[str, Any] = {"id": row.id}
     item.update(row.payload)
-    item["metadata"] = {
+    metadata: dict[str, Any] = {
         "createdAt": iso_z(row.account_created_at),
         "itemCreatedAt": iso_z(row.created_at),
-        "accountId": row.account_id,
-        "sourceId": row.account_id,
-        "sourceType": "ACCOUNT",
-        "providerId": row.provider_id,
-        "userId": row.user_id,
     }
+    if row.source_type == ARCHIVE_SOURCE:
+        # Read from an uploaded document: no account, so no (deprecated) accountId.
+        metadata.update(sourceId=row.archive_id, sourceType=ARCHIVE_SOURCE)
+    else:
+        metadata.update(
+            accountId=row.account_id, sourceId=row.account_id, sourceType=ACCOUNT_SOURCE
+        )
+    metadata.update(providerId=row.provider_id, userId=row.user_id)
+    item["metadata"] = metadata
     return item
 
 

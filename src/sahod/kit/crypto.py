@@ -68,6 +68,7 @@ class Sealer:
             if not key_id or len(key_id.encode()) > 64 or not key_id.isascii():
                 raise ValueError(f"sealing key id {key_id!r} must be 1-64 ASCII characters")
         self._aeads = {key_id: AESGCM(value) for key_id, value in ring.items()}
+        self._keys = ring
         self._legacy = AESGCM(legacy) if legacy is not None else None
         self.current_key_id = current
 
@@ -104,6 +105,13 @@ class Sealer:
         start = 2 + sealed[1]
         nonce = sealed[start : start + _NONCE_BYTES]
         return aead.decrypt(nonce, sealed[start + _NONCE_BYTES :], context.encode())
+
+    def derived_key(self, purpose: str, key_id: str | None = None) -> bytes:
+        """A key for ``purpose`` (signing download URLs, say) derived from a key of the
+        ring (the current one by default): one secret to keep, and a leaked derived key
+        opens no sealed value."""
+        source = self._keys[key_id or self.current_key_id]
+        return hmac.new(source, b"sahod-derived-key:" + purpose.encode(), hashlib.sha256).digest()
 
     def is_current(self, sealed: bytes) -> bool:
         return sealed_key_id(sealed) == self.current_key_id

@@ -1,0 +1,95 @@
+"""The S3-compatible store against moto's S3 server (real HTTP, boto3's own client): the
+same files, in a bucket, and a delete that removes the objects."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sahod.config import Settings
+from sahod.files import service
+from sahod.files.store import S3, S3FileStore, current_store
+from sahod.kit.clock import ManualClock
+from sahod.runtime import Runtime
+from sahod.tenants.schemas import TenantMode
+from sahod.tenants.service import create_tenant
+
+boto3 = pytest.importorskip("boto3")
+moto_server = pytest.importorskip("moto.server")
+
+BUCKET = "sahod-test-files"
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint() -> Iterator[str]:
+    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    client = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+    client.create_bucket(Bucket=BUCKET)
+    yield endpoint
+    server.stop()
+
+
+@pytest.fixture
+def s3_runtime(runtime: Runtime, s3_endpoint: str) -> Runtime:
+    settings: Settings = runtime.settings.model_copy(
+        update={
+            "file_store": S3,
+            "s3_bucket": BUCKET,
+            "s3_endpoint_url": s3_endpoint,
+            "s3_access_key_id": "test",
+            "s3_secret_access_key": "test",
+        }
+    )
+    return replace(runtime, settings=settings, extras={})
+
+
+def _objects(endpoint: str) -> list[str]:
+    client = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+    return [item["Key"] for item in client.list_objects_v2(Bucket=BUCKET).get("Contents", [])]
+
+
+async def test_files_go_to_the_bucket_and_a_delete_removes_them(
+    s3_runtime: Runtime, s3_endpoint: str, session: AsyncSession, clock: ManualClock
+) -> None:
+    store = current_store(s3_runtime.extras, s3_runtime.settings)
+    assert isinstance(store, S3FileStore)
+    data = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40
+    keys = await create_tenant(session, "Bucket Bank", TenantMode.SANDBOX, clock.now())
+    [row] = await service.store_files(
+        session,
+        s3_runtime.extras,
+        s3_runtime.settings,
+        tenant_id=keys.tenant_id,
+        owner_id="u-x",
+        files=[service.NewFile(name="id.png", format="PNG", data=data)],
+        now=clock.now(),
+        expires_at=clock.now() + timedelta(days=60),
+    )
+    assert row.store == S3
+    key = f"sahod/{keys.tenant_id}/{row.id}"
+    assert key in _objects(s3_endpoint)
+    assert await service.read_bytes(session, s3_runtime.extras, s3_runtime.settings, row) == data
+
+    await service.delete_files(session, s3_runtime.extras, s3_runtime.settings, [row], clock.now())
+
+    assert key not in _objects(s3_endpoint)
+    assert await service.read_bytes(session, s3_runtime.extras, s3_runtime.settings, row) is None
