@@ -33,6 +33,7 @@ typecheck: $(STAMP)
 test: $(STAMP) lint typecheck
 	bash scripts/ensure-postgres.sh
 	bash scripts/ensure-chromium.sh
+	bash scripts/ensure-tesseract.sh
 	$(BIN)/pytest -q -n 2 --dist loadgroup
 
 # The local loop: skips tests marked slow.
