@@ -14,6 +14,8 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 
 from sahod.accounts.endpoints import router as accounts_router
+from sahod.archives.endpoints import logos_router as file_type_logos_router
+from sahod.archives.endpoints import router as archives_router
 from sahod.cds.endpoints import router as cds_router
 from sahod.config import Settings, get_settings
 from sahod.datapoints.endpoints import router as datapoints_router
@@ -90,6 +92,7 @@ def api_router() -> APIRouter:
         datapoints_router,
         webhooks_router,
         files_router,
+        archives_router,
     ):
         v1.include_router(router)
     return v1
@@ -189,7 +192,12 @@ def create_app(
     app.include_router(widget_router)
     app.include_router(health_router)
     app.include_router(provider_logos_router)
+    app.include_router(file_type_logos_router)
     if settings.mounts_sandbox_portals():
+        from sahod.documents.endpoints import router as sandbox_documents_router
+
+        # Sample payslips, 2316s and certificates of the sandbox personas (issue 13).
+        app.include_router(sandbox_documents_router)
         # Simulated member portals for sandbox tenants, sharing the runtime's clock so that
         # loan balances follow it. A production deployment turns them off.
         from sahod.providers.sandbox import create_portals_app
@@ -208,6 +216,14 @@ def create_app(
     # Innermost of the three: the rate limit runs after the request id is set.
     app.add_middleware(TenantApiLimitMiddleware)
     app.add_middleware(NoStoreMiddleware)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        # Document uploads carry base64 files of up to 15 MB each (issue 13).
+        allowances={
+            ("POST", "/v1/archives"): settings.max_upload_body_bytes,
+            ("POST", "/link/v1/archives"): settings.max_upload_body_bytes,
+        },
+    )
     app.add_middleware(RequestIdMiddleware)
     return app

@@ -14,6 +14,7 @@ import procrastinate
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from sahod import migrate
+from sahod.archives import tasks as archives_tasks
 from sahod.cds import tasks as cds_tasks
 from sahod.config import Settings
 from sahod.db import (
@@ -40,6 +41,7 @@ TASK_REGISTRATIONS: tuple[Callable[[procrastinate.App, Settings], None], ...] = 
     cds_tasks.register,
     webhooks_tasks.register,
     retention_tasks.register,
+    archives_tasks.register,
 )
 """Each adds its domain's tasks to the job app, under names its domain defines."""
 

@@ -261,6 +261,18 @@ async def insert_datapoints(
     return added
 
 
+async def user_payloads(
+    session: AsyncSession, tenant_id: str, user_id: str, kind: DataPointKind, limit: int = 50
+) -> list[dict[str, Any]]:
+    rows = await session.execute(
+        tenant_select(tenant_id, DataPoint.payload)
+        .where(DataPoint.kind == kind.value, DataPoint.user_id == user_id)
+        .order_by(DataPoint.seq.desc())
+        .limit(limit)
+    )
+    return [row[0] for row in rows]
+
+
 async def account_payload_rows(
     session: AsyncSession, tenant_id: str, account_id: str
 ) -> Sequence[Row[Any]]:

@@ -136,6 +136,58 @@ async def store_records(
     return await repository.upsert_datapoints(session, validated_rows(records, source, now))
 
 
+@dataclass(frozen=True, slots=True)
+class ArchiveSource:
+    """An uploaded document the records were read from (``sahod.archives``)."""
+
+    tenant_id: str
+    user_id: str
+    archive_id: str
+    provider_id: str
+    archive_created_at: datetime
+
+
+async def store_archive_records(
+    session: AsyncSession, records: Iterable[FetchedRecord], source: ArchiveSource, now: datetime
+) -> dict[str, list[str]]:
+    """An archive's records, stored once (its analysis runs once): the new ids by kind.
+    A record that does not fit its contract shape is refused before anything is stored."""
+    rows: list[dict[str, Any]] = []
+    for record in records:
+        SPECS[record.kind].payload_model.model_validate(record.payload)
+        rows.append(
+            {
+                "id": new_id(record.kind.id_prefix),
+                "tenant_id": source.tenant_id,
+                "user_id": source.user_id,
+                "account_id": None,
+                "archive_id": source.archive_id,
+                "source_type": ARCHIVE_SOURCE,
+                "provider_id": source.provider_id,
+                "kind": record.kind.value,
+                "reference": record.reference,
+                "effective_date": effective_date_of(record.kind, record.payload),
+                "payload": record.payload,
+                "account_created_at": source.archive_created_at,
+                "created_at": now,
+                "updated_at": now,
+                "last_task_id": None,
+            }
+        )
+    return await repository.insert_datapoints(session, rows)
+
+
+async def delete_archive_records(session: AsyncSession, tenant_id: str, archive_id: str) -> int:
+    return await repository.delete_archive_datapoints(session, tenant_id, archive_id)
+
+
+async def user_payloads(
+    session: AsyncSession, tenant_id: str, user_id: str, kind: DataPointKind
+) -> list[dict[str, Any]]:
+    """The payloads of one kind of a user's data points (all sources), newest first."""
+    return await repository.user_payloads(session, tenant_id, user_id, kind)
+
+
 async def account_payload(session: AsyncSession, tenant_id: str, account_id: str) -> dict[str, Any]:
     """Every data point of one account, grouped as the contract's AccountPayload."""
     grouped: dict[str, Any] = {}

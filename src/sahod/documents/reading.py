@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from PIL import Image, ImageFilter, ImageOps
+from PIL import Image, ImageChops, ImageFilter, ImageOps
 
 from sahod.documents import DocumentFile
 
@@ -222,9 +222,15 @@ def _prepare(image: Image.Image) -> Image.Image:
         gray = gray.resize(
             (OCR_MIN_WIDTH, max(1, int(gray.height * factor))), Image.Resampling.LANCZOS
         )
-    # Uneven lighting: normalise contrast so the page is white and the ink black.
-    gray = ImageOps.autocontrast(gray, cutoff=1)
     return gray
+
+
+def binarize(gray: Image.Image, *, radius: int = 15, contrast: int = 18) -> Image.Image:
+    """Black ink on white paper, whatever the lighting: a pixel is ink when it is darker than
+    its neighbourhood (a global threshold loses the shaded half of a photo)."""
+    surroundings = gray.filter(ImageFilter.BoxBlur(radius))
+    darker = ImageChops.subtract(surroundings, gray)
+    return darker.point(lambda v: 0 if v > contrast else 255)
 
 
 def ocr_image(image: Image.Image) -> tuple[str, float]:
@@ -232,7 +238,7 @@ def ocr_image(image: Image.Image) -> tuple[str, float]:
     gray = _prepare(image)
     gray = _upright(gray)
     gray = deskew(gray)
-    return _tesseract(gray)
+    return _tesseract(binarize(gray))
 
 
 def _tesseract(gray: Image.Image, *, psm: int = 4) -> tuple[str, float]:
@@ -241,19 +247,67 @@ def _tesseract(gray: Image.Image, *, psm: int = 4) -> tuple[str, float]:
     data = pytesseract.image_to_data(
         gray, lang="eng", config=f"--psm {psm}", output_type=pytesseract.Output.DICT
     )
-    lines: dict[tuple[int, int, int], list[str]] = {}
+    lines: dict[tuple[int, int, int], list[tuple[int, int, int, int, str]]] = {}
     confidences = []
     for i, word in enumerate(data["text"]):
         word = word.strip()
         if not word:
             continue
         key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
-        lines.setdefault(key, []).append(word)
+        box = (data["left"][i], data["top"][i], data["width"][i], data["height"][i], word)
+        lines.setdefault(key, []).append(box)
         confidence = float(data["conf"][i])
         if confidence >= 0:
             confidences.append(confidence)
-    text = "\n".join(" ".join(words) for words in lines.values())
+    text = "\n".join(_ocr_fixes(row) for row in _rows(list(lines.values())))
     return text, (sum(confidences) / len(confidences) if confidences else 0.0)
+
+
+Word = tuple[int, int, int, int, str]
+
+
+def _ocr_fixes(row: str) -> str:
+    # A capital I standing alone (a roman numeral: "Teacher I", "Nurse II") is read as a bar.
+    return re.sub(
+        r"(?<=[A-Za-z]) (\|{1,3}|l{1,3}|I[l|]{1,2})(?=\s|$)",
+        lambda m: " " + "I" * len(m.group(1)),
+        row,
+    )
+
+
+def _rows(lines: list[list[Word]]) -> list[str]:
+    """Tesseract's lines joined into the page's rows: a label and its value in another
+    column are separate blocks to Tesseract but one row of the form. Columns far apart are
+    separated by three spaces, which the extractor reads as a column break."""
+    spans = []
+    for words in lines:
+        top = min(w[1] for w in words)
+        bottom = max(w[1] + w[3] for w in words)
+        spans.append((top, bottom, words))
+    spans.sort(key=lambda s: (s[0] + s[1]) / 2)
+    rows: list[tuple[float, float, list[Word]]] = []
+    for top, bottom, words in spans:
+        middle = (top + bottom) / 2
+        if rows:
+            row_top, row_bottom, row_words = rows[-1]
+            height = row_bottom - row_top
+            if row_top + 0.15 * height <= middle <= row_bottom - 0.15 * height:
+                row_words.extend(words)
+                continue
+        rows.append((top, bottom, list(words)))
+    out = []
+    for _, _, words in rows:
+        words.sort(key=lambda w: w[0])
+        height = max(1, sorted(w[3] for w in words)[len(words) // 2])
+        parts: list[str] = []
+        previous_end: int | None = None
+        for left, _, width, _, word in words:
+            if previous_end is not None:
+                parts.append("   " if left - previous_end > 2.5 * height else " ")
+            parts.append(word)
+            previous_end = left + width
+        out.append("".join(parts))
+    return out
 
 
 def _upright(gray: Image.Image) -> Image.Image:
@@ -289,10 +343,8 @@ def deskew(gray: Image.Image, *, max_angle: float = 6.0, step: float = 0.5) -> I
     """Straighten a slightly tilted page: the angle whose row profile is sharpest (text
     lines make dark rows and white gaps when level)."""
     small = gray.copy()
-    small.thumbnail((800, 800))
-    ink = ImageOps.invert(small.filter(ImageFilter.MedianFilter(3))).point(
-        lambda v: 255 if v > 96 else 0
-    )
+    small.thumbnail((900, 900))
+    ink = ImageOps.invert(binarize(small, radius=8))
     best_angle, best_score = 0.0, -1.0
     steps = int(max_angle / step)
     for i in range(-steps, steps + 1):

@@ -594,7 +594,17 @@ def photograph(page: Image.Image, *, seed: str, tilt: float | None = None) -> by
         angle, resample=Image.Resampling.BICUBIC, expand=False, fillcolor=(92, 74, 58)
     )
     # Uneven light: a gradient from a brighter corner to a dimmer one.
-    light = Image.linear_gradient("L").resize(desk.size).rotate(rng.uniform(20, 70))
+    # Rotated at twice the size and cropped, so that no hard corner of the gradient shows.
+    big = Image.linear_gradient("L").resize((desk.width * 2, desk.height * 2))
+    big = big.rotate(rng.uniform(20, 70), resample=Image.Resampling.BILINEAR)
+    light = big.crop(
+        (
+            desk.width // 2,
+            desk.height // 2,
+            desk.width // 2 + desk.width,
+            desk.height // 2 + desk.height,
+        )
+    )
     shade = Image.new("RGB", desk.size, (30, 28, 24))
     desk = Image.composite(shade, desk, light.point(lambda v: int(v * 0.35)))
     desk = desk.filter(ImageFilter.GaussianBlur(radius=0.7))

@@ -7,6 +7,7 @@ memory copy to every request.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -42,19 +43,28 @@ class RequestIdMiddleware:
 
 
 class BodyLimitMiddleware:
-    """Refuses a body larger than the limit with the 400 envelope, before anyone reads it."""
+    """Refuses a body larger than the limit with the 400 envelope, before anyone reads it.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    ``allowances`` gives a (method, path) a limit of its own (the document uploads)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        allowances: Mapping[tuple[str, str], int] | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.allowances = dict(allowances or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.allowances.get((scope["method"], scope["path"].rstrip("/")), self.max_bytes)
         declared = dict(scope.get("headers", [])).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await self._refuse(scope, send)
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await self._refuse(scope, send, limit)
             return
         received = 0
         response_started = False
@@ -65,12 +75,12 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     # Answer here, once, whatever the reader does with the exception
                     # (an error handler may try to send a 500 of its own: it is dropped).
                     if not response_started and not answered:
                         answered = True
-                        await self._refuse(scope, send)
+                        await self._refuse(scope, send, limit)
                     raise BodyTooLarge
             return message
 
@@ -89,12 +99,12 @@ class BodyLimitMiddleware:
                 raise
             # The 400 went out; what the app raised while it was being refused is expected.
 
-    async def _refuse(self, scope: Scope, send: Send) -> None:
+    async def _refuse(self, scope: Scope, send: Send, limit: int) -> None:
         request_id = scope.get("state", {}).get("request_id", "")
         body = orjson.dumps(
             {
                 "code": "INVALID_PARAMETERS",
-                "message": f"The request body is larger than {self.max_bytes} bytes.",
+                "message": f"The request body is larger than {limit} bytes.",
                 "requestId": request_id,
                 "data": {},
             }
