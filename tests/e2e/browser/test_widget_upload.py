@@ -74,9 +74,7 @@ def check_uploads_argument(argument: dict[str, Any], user: Widget, archive_id: s
     assert [f["name"] for f in upload["rawFiles"]] == ["payslip.pdf"]
 
 
-async def test_uploading_a_payslip_on_a_phone(
-    phone: Browser, user: Widget, tmp_path: Path
-) -> None:
+async def test_uploading_a_payslip_on_a_phone(phone: Browser, user: Widget, tmp_path: Path) -> None:
     browser = phone
     await browser.open(user.token, "/upload")
     await browser.widget.get_by_role("button", name="Agree and continue").click()
@@ -114,8 +112,10 @@ async def test_uploading_a_payslip_on_a_phone(
     assert created["uploads"][0]["state"]["status"] == "STARTED"
     await browser.widget.get_by_text("Read as a payslip").wait_for(timeout=90_000)
     await browser.shot("upload-read")
-    width = await browser.page.frame_locator("iframe.sahod-link-frame").locator("html").evaluate(
-        "e => [e.scrollWidth, e.clientWidth]"
+    width = (
+        await browser.page.frame_locator("iframe.sahod-link-frame")
+        .locator("html")
+        .evaluate("e => [e.scrollWidth, e.clientWidth]")
     )
     assert width[0] <= width[1], f"the upload page scrolls sideways: {width}"
 
