@@ -184,6 +184,12 @@ class Settings(BaseSettings):
     archive_analysis_timeout_seconds: float = Field(
         default=120.0, description="The longest one archive's analysis may run before ERROR."
     )
+    archive_analysis_concurrency: int = Field(
+        default=2,
+        ge=1,
+        description="Archives analysed at once per worker process: each analysis is a child "
+        "process that may use up to 1.5 GB, so the worker's other jobs are not starved.",
+    )
     file_store: Literal["postgres", "s3"] = Field(
         default="postgres",
         description="Where stored files' bytes live: `postgres` (a table of its own) or "

@@ -295,3 +295,26 @@ async def test_uploads_may_exceed_the_general_body_limit(tenant: TenantClient) -
     )
     assert elsewhere.status_code == 400
     assert "larger than" in elsewhere.json()["message"]
+
+
+async def test_the_name_on_the_document_is_checked_against_the_users_identities(
+    tenant: TenantClient, session: AsyncSession, runtime: Runtime, clock: ManualClock
+) -> None:
+    from sahod.datapoints.kinds import DataPointKind
+    from tests.factories import make_account, make_datapoint, make_user
+
+    outcomes = {}
+    for full_name in ("George Cimafranca Palomero, Jr", "Maria Clara Santos"):
+        user = await make_user(session, tenant.tenant_id, clock.now())
+        account = await make_account(session, user, clock.now())
+        await make_datapoint(
+            session, account, DataPointKind.IDENTITIES, clock.now(), fullName=full_name
+        )
+        await session.commit()
+        archive = await upload(tenant, userId=user.id, fileType="PAYSLIP")
+        await run_analyses(session, runtime)
+        analysed = ok(await tenant.http.get(f"/v1/archives/{archive['id']}"), "/archives/x")
+        outcomes[full_name] = analysed["validation"]["identity"]["resultCode"]
+
+    # The sandbox payslip is George's.
+    assert outcomes == {"George Cimafranca Palomero, Jr": "PASSED", "Maria Clara Santos": "FAILED"}

@@ -3,6 +3,7 @@ child process with no transaction open, record the outcome in another."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -15,6 +16,17 @@ from sahod.kit.outage import RetryWhileDatabaseAway, is_database_unavailable
 from sahod.kit.services import Services, runtime_of
 
 log = logging.getLogger(__name__)
+
+_GATE = "archives.analysis_gate"
+
+
+def _gate(services: Services[Any]) -> asyncio.Semaphore:
+    """At most ARCHIVE_ANALYSIS_CONCURRENCY readers at once in this process."""
+    gate = services.extras.get(_GATE)
+    if not isinstance(gate, asyncio.Semaphore):
+        gate = asyncio.Semaphore(services.settings.archive_analysis_concurrency)
+        services.extras[_GATE] = gate
+    return gate
 
 
 async def analyze_now(services: Services[Any], tenant_id: str, archive_id: str) -> None:
@@ -30,12 +42,13 @@ async def analyze_now(services: Services[Any], tenant_id: str, archive_id: str) 
     if wanted is None:
         return
     try:
-        outcome = await analyze_in_child(
-            wanted.files,
-            wanted.person,
-            declared_type=wanted.declared_type,
-            timeout_seconds=settings.archive_analysis_timeout_seconds,
-        )
+        async with _gate(services):
+            outcome = await analyze_in_child(
+                wanted.files,
+                wanted.person,
+                declared_type=wanted.declared_type,
+                timeout_seconds=settings.archive_analysis_timeout_seconds,
+            )
     except Exception:
         # The reader promises not to raise for what a file contains: this is a bug of
         # ours, and the archive says so instead of staying STARTED.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Annotated, Any
 
 import orjson
@@ -12,8 +13,11 @@ from starlette.responses import Response, StreamingResponse
 
 from sahod.accounts import service as accounts_service
 from sahod.accounts.schemas import ConnectionStatus
+from sahod.archives import service as archives_service
+from sahod.archives.schemas import USER_PROVIDED, LinkArchiveCreate, LinkArchiveOut, UploadedFile
+from sahod.archives.service import ArchiveView
 from sahod.db import session_scope
-from sahod.errors import InvalidParameters, InvalidToken
+from sahod.errors import InvalidParameters, InvalidToken, MissingResource
 from sahod.kit.clock import iso_z
 from sahod.kit.deps import AppClock, AppSettings, Session
 from sahod.kit.envelope import ERROR_RESPONSES, Envelope, ListData, envelope, list_envelope
@@ -23,7 +27,9 @@ from sahod.link import service
 from sahod.link.schemas import (
     LinkAccountCreate,
     LinkAccountOut,
+    LinkArchives,
     LinkContext,
+    LinkFileTypes,
     LinkSession,
     LinkSessionOpened,
     MfaSubmit,
@@ -277,3 +283,96 @@ def _settled(view: dict[str, Any]) -> bool:
     return status in (ConnectionStatus.ERROR, ConnectionStatus.DISCONNECTED) or (
         status == ConnectionStatus.CONNECTED and not view["syncing"]
     )
+
+
+# --- Documents (issue 13): the widget's upload flow ----------------------------------
+
+
+def _archive_pair(request: Request, view: ArchiveView, now: datetime) -> dict[str, Any]:
+    """The widget's view of an archive: the Archive, and the same as Smile's Upload (what
+    ``onUploadsCreated`` / ``onUploadsRemoved`` hand the host page)."""
+    runtime = request.app.state.runtime
+    return {
+        "archive": archives_service.archive_out(view, runtime.settings, runtime.sealer, now),
+        "upload": archives_service.upload_out(view, runtime.settings, runtime.sealer, now),
+    }
+
+
+@router.get("/fileTypes", response_model=Envelope[LinkFileTypes])
+async def list_file_types(request: Request, _context: Link, settings: AppSettings) -> Response:
+    """The document types a user may upload."""
+    return envelope(request, {"items": archives_service.file_types(settings.resolved_public_url())})
+
+
+@router.post("/archives", status_code=201, response_model=Envelope[LinkArchiveOut])
+async def create_archive(
+    request: Request,
+    context: Link,
+    session: Session,
+    clock: AppClock,
+    settings: AppSettings,
+    body: LinkArchiveCreate,
+) -> Response:
+    """Upload documents for this user (`providerId: user-provided`): the same checks as
+    `POST /v1/archives` (a 400 naming the file), then the analysis; follow it with
+    `GET /link/v1/archives/{id}`."""
+    now = clock.now()
+    view = await archives_service.create_archive(
+        session,
+        request.app.state.runtime.extras,
+        settings,
+        tenant=service.tenant_of(context),
+        user_id=context.user_id,
+        provider_id=USER_PROVIDED,
+        declared_type=body.type,
+        uploads=[
+            UploadedFile(
+                name=raw.name,
+                extension_type=raw.file_extension_type,
+                content_base64=raw.data,
+                sub_type=raw.sub_type,
+            )
+            for raw in body.raw_files
+        ],
+        now=now,
+    )
+    return envelope(request, _archive_pair(request, view, now), status_code=201)
+
+
+@router.get("/archives", response_model=Envelope[LinkArchives])
+async def list_archives(
+    request: Request, context: Link, session: Session, clock: AppClock
+) -> Response:
+    """This user's archives that are not revoked, newest first."""
+    views = await archives_service.user_archives(session, context.tenant_id, context.user_id)
+    now = clock.now()
+    return envelope(request, {"items": [_archive_pair(request, view, now) for view in views]})
+
+
+@router.get("/archives/{id}", response_model=Envelope[LinkArchiveOut])
+async def get_archive(
+    request: Request, context: Link, session: Session, clock: AppClock, id: str
+) -> Response:
+    """One of this user's archives, as it stands now (poll it while it is STARTED)."""
+    view = await archives_service.get_archive(session, context.tenant_id, id)
+    if view.archive.user_id != context.user_id:
+        raise MissingResource(f"There is no archive {id}.")
+    return envelope(request, _archive_pair(request, view, clock.now()))
+
+
+@router.delete("/archives/{id}", response_model=Envelope[LinkArchiveOut])
+async def revoke_archive(
+    request: Request, context: Link, session: Session, clock: AppClock, id: str
+) -> Response:
+    """The user removes a document: its files and what was read from it are deleted."""
+    now = clock.now()
+    view = await archives_service.revoke_archive(
+        session,
+        request.app.state.runtime.extras,
+        request.app.state.runtime.settings,
+        context.tenant_id,
+        id,
+        now,
+        user_id=context.user_id,
+    )
+    return envelope(request, _archive_pair(request, view, now), message="Archive removed")

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from sahod.accounts.schemas import AccountOut
+from sahod.archives.schemas import FileTypeOut, LinkArchiveOut
 from sahod.kit.envelope import WireModel
 
 
@@ -64,3 +65,11 @@ class LinkAccountOut(AccountOut):
     """The Account object, plus what the widget shows while a code is awaited."""
 
     mfa: MfaPrompt | None = None
+
+
+class LinkFileTypes(WireModel):
+    items: list[FileTypeOut]
+
+
+class LinkArchives(WireModel):
+    items: list[LinkArchiveOut]

@@ -18,6 +18,7 @@ from sahod.kit.crypto import Sealer, hash_secret, new_secret
 from sahod.kit.ids import TOKEN, new_id
 from sahod.link.schemas import LinkContext
 from sahod.tasks import repository as tasks_repository
+from sahod.tenants.schemas import TenantContext, TenantMode
 from sahod.users import repository as users_repository
 from sahod.users.models import AccessToken
 
@@ -114,3 +115,8 @@ async def widget_view(session: AsyncSession, account: Account, sealer: Sealer) -
         and await tasks_repository.open_task_id(session, account.tenant_id, account.id) is not None
     )
     return view
+
+
+def tenant_of(context: LinkContext) -> TenantContext:
+    """The tenant the widget session acts for, as the tenant API would know it."""
+    return TenantContext(id=context.tenant_id, mode=TenantMode(context.mode))

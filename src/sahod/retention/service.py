@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sahod.accounts import repository as accounts_repository
 from sahod.accounts import service as accounts_service
+from sahod.archives import service as archives_service
+from sahod.config import Settings
+from sahod.files import service as files_service
 from sahod.retention import repository
 
 EXPIRE_BATCH = 200
@@ -31,3 +35,21 @@ async def revoke_expired_batch(
         if account is not None:
             await accounts_service.revoke(session, account, now)
     return len(expired)
+
+
+async def revoke_expired_archives(
+    session: AsyncSession, extras: dict[str, Any], settings: Settings, now: datetime
+) -> int:
+    """Revoke, as a tenant's revoke would (files' bytes and data points deleted, REVOKED,
+    ARCHIVE_REVOKED), a batch of archives whose ARCHIVE_RETENTION_DAYS have passed since
+    their upload; how many."""
+    return await archives_service.revoke_expired_batch(session, extras, settings, now)
+
+
+async def delete_expired_files(
+    session: AsyncSession, extras: dict[str, Any], settings: Settings, now: datetime
+) -> int:
+    """Delete the bytes of a batch of other stored files past their expiry (exports); an
+    archive's files go with their archive, above. How many."""
+    expired = await files_service.expired_files(session, now)
+    return await files_service.delete_files(session, extras, settings, expired, now)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import procrastinate
@@ -36,14 +36,34 @@ async def sweep_now(services: Services[Any]) -> tuple[int, int]:
         revoked += done
         if done < service.EXPIRE_BATCH:
             break
-    if forgotten or revoked:
+    archives, files = await sweep_documents(services, now)
+    if forgotten or revoked or archives or files:
         log.info(
             "retention: deleted the credentials of %d failed accounts, revoked %d accounts "
-            "past the retention window",
+            "and %d archives past the retention window, deleted %d other expired files",
             forgotten,
             revoked,
+            archives,
+            files,
         )
     return forgotten, revoked
+
+
+async def sweep_documents(services: Services[Any], now: datetime) -> tuple[int, int]:
+    """Archives past ARCHIVE_RETENTION_DAYS revoked, then other expired files deleted, in
+    batches that commit on their own; (archives revoked, files deleted)."""
+    archives = files = 0
+    for step in (service.revoke_expired_archives, service.delete_expired_files):
+        while True:
+            async with session_scope(services.session_factory) as session:
+                done = await step(session, services.extras, services.settings, now)
+            if step is service.revoke_expired_archives:
+                archives += done
+            else:
+                files += done
+            if done == 0:
+                break
+    return archives, files
 
 
 async def sweep(context: procrastinate.JobContext, timestamp: int) -> None:
