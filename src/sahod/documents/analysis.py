@@ -19,7 +19,13 @@ import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sahod.documents import DocumentAnalysis, DocumentFile, DocumentType, KnownPerson
+from sahod.documents import (
+    MAX_FILE_BYTES,
+    DocumentAnalysis,
+    DocumentFile,
+    DocumentType,
+    KnownPerson,
+)
 from sahod.documents.classify import classify
 from sahod.documents.extract import MANDATORY, extract, read_payslip, records
 from sahod.documents.reading import UnreadableDocument, read_document
@@ -33,6 +39,10 @@ SUPPORTED: tuple[DocumentType, ...] = (
     "EMPLOYMENT_CERTIFICATE",
     "CLEARANCE_NBI",
 )
+
+MAX_TEXT_CHARS = 200_000
+"""Text the extractor looks at: a payslip is a few thousand characters; a 20-page text dump
+is not a document the extractor should spend the child's CPU on."""
 
 _NAMES = {
     "PAYSLIP": "payslip",
@@ -58,13 +68,22 @@ def analyze(
     the content names none (a payslip without its title still has a net pay).
     """
     declared = _declared(declared_type)
+    too_big = [f.name for f in files if len(f.data) > MAX_FILE_BYTES]
+    if too_big:
+        # The upload refuses these; a file that got here anyway is not read at all.
+        return DocumentAnalysis(
+            status="UNSUPPORTED",
+            file_type=declared or "OTHERS",
+            error_code="INVALID_FIELD_FORMAT",
+            error_message=f"{', '.join(too_big)}: larger than {MAX_FILE_BYTES // 2**20} MB.",
+        )
     try:
         read = read_document(files)
     except UnreadableDocument as exc:
         return DocumentAnalysis(
             status="UNSUPPORTED",
             file_type=declared or "OTHERS",
-            error_code="SYSTEM_ERROR",
+            error_code=exc.error_code,
             error_message=f"The document cannot be read: {exc}.",
         )
     if sum(c.isalnum() for c in read.text) < 20:
@@ -74,9 +93,10 @@ def analyze(
             error_code="MISSING_MANDATORY_FIELD",
             error_message="No text could be read from the document (a blank or unreadable image?).",
         )
-    file_type = classify(read.text)
+    text = read.text[:MAX_TEXT_CHARS]
+    file_type = classify(text)
     if file_type == "OTHERS" and declared is not None:
-        attempt = extract(declared, read.text)
+        attempt = extract(declared, text)
         if all(key in attempt for key in MANDATORY[declared]):
             file_type = declared
     classification: dict[str, object] = {"fileType": file_type}
@@ -88,8 +108,8 @@ def analyze(
             error_message="The document is not a payslip, a BIR Form 2316, a certificate of "
             "employment or an NBI clearance.",
         )
-    payslip = read_payslip(read.text) if file_type == "PAYSLIP" else None
-    analysis = payslip.analysis if payslip is not None else extract(file_type, read.text)
+    payslip = read_payslip(text) if file_type == "PAYSLIP" else None
+    analysis = payslip.analysis if payslip is not None else extract(file_type, text)
     missing = [key for key in MANDATORY[file_type] if key not in analysis]
     extraction: dict[str, object] = {"fileType": file_type, "analysis": analysis}
     validation = validate(file_type, analysis, read, person, payslip=payslip)

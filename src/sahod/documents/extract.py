@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 
 from sahod.datapoints.kinds import DataPointKind
 from sahod.datapoints.records import FetchedRecord
@@ -82,6 +83,24 @@ def dates_in(text: str) -> list[date]:
     return found
 
 
+_RANGE = re.compile(
+    rf"\b(?P<m1>{_MONTH_RE})\.?\s+(?P<d1>\d{{1,2}})\s*(?:-|–|to)\s*"
+    rf"(?:(?P<m2>{_MONTH_RE})\.?\s+)?(?P<d2>\d{{1,2}}),?\s+(?P<y>\d{{4}})\b",
+    re.IGNORECASE,
+)
+
+
+def period_in(text: str) -> tuple[date | None, date | None]:
+    """A pay period: two dates, or a range written once ("November 1-15, 2026")."""
+    m = _RANGE.search(text)
+    if m:
+        first = _MONTHS[m["m1"].lower()]
+        second = _MONTHS[m["m2"].lower()] if m["m2"] else first
+        return _make_date(m["y"], first, m["d1"]), _make_date(m["y"], second, m["d2"])
+    found = dates_in(text)
+    return (found[0] if found else None), (found[1] if len(found) > 1 else None)
+
+
 AMOUNT = r"(?:PHP|Php|P|₱)?\s?(?P<amount>\d{1,3}(?:[,. ]\d{3})+[.,]\d{2}|\d+[.,]\d{2})(?!\d)"
 
 
@@ -109,9 +128,12 @@ class Fields:
     text: str
     all_labels: Sequence[str]
 
-    @property
+    @cached_property
     def lines(self) -> list[str]:
-        return [line.strip() for line in self.text.splitlines()]
+        # Dot leaders ("Net Pay ........ 1,000.00") and fill-in rules are only spacing.
+        return [
+            re.sub(r"(?:\s?[.·…_]){4,}\s?", "  ", line).strip() for line in self.text.splitlines()
+        ]
 
     def _cut(self, value: str, own: str) -> str:
         # A value ends at the next column: a run of spaces, a bar, or another label.
@@ -304,9 +326,7 @@ def read_payslip(text: str) -> PayslipReading:
     f = Fields(text, _ALL_PAYSLIP)
     lab = PAYSLIP_LABELS
     period = f.value(lab["period"], exclude=r"pay\s*date") or ""
-    period_dates = dates_in(period)
-    start = period_dates[0] if period_dates else None
-    end = period_dates[1] if len(period_dates) > 1 else None
+    start, end = period_in(period)
     pay_date_text = f.value(lab["pay_date"])
     pay_dates = dates_in(pay_date_text or "")
     employer = f.value(lab["employer"]) or _header_name(

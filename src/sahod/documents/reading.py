@@ -9,6 +9,7 @@ confidence) and a little tilted (a projection-profile search over small angles).
 from __future__ import annotations
 
 import io
+import os
 import re
 import shutil
 from collections.abc import Iterator, Sequence
@@ -23,7 +24,9 @@ MAX_PAGES = 20
 """Pages read per file; a payslip or a 2316 is one or two."""
 MAX_PIXELS = 40_000_000
 """Pillow's bomb guard for images and rendered pages (a 15 MB file may not expand past it)."""
-RENDER_DPI = 300
+MAX_OCR_PAGES = 6
+"""Scanned pages OCR'd per file (a few seconds each); the rest of a long scan is skipped."""
+RENDER_DPI = 200
 OCR_MIN_WIDTH = 1600
 """Images narrower than this are enlarged first: Tesseract reads ~10 px glyphs poorly."""
 TEXT_LAYER_MIN_CHARS = 40
@@ -32,6 +35,25 @@ TEXT_LAYER_MIN_CHARS = 40
 
 class UnreadableDocument(Exception):
     """A valid file that says nothing readable (no text layer, OCR unavailable or empty)."""
+
+    def __init__(self, reason: str, *, error_code: str = "SYSTEM_ERROR") -> None:
+        super().__init__(reason)
+        self.error_code = error_code
+
+
+_MAGIC: dict[str, tuple[bytes, ...]] = {
+    "PDF": (b"%PDF-",),
+    "PNG": (b"\x89PNG\r\n\x1a\n",),
+    "JPEG": (b"\xff\xd8\xff",),
+    "TIFF": (b"II*\x00", b"MM\x00*"),
+}
+
+
+def _kind_of(data: bytes) -> str | None:
+    for kind, magics in _MAGIC.items():
+        if any(data.startswith(m) for m in magics):
+            return kind
+    return None
 
 
 @dataclass(frozen=True)
@@ -85,6 +107,15 @@ def read_document(files: Sequence[DocumentFile]) -> ReadText:
 
 
 def read_file(file: DocumentFile) -> ReadText:
+    # The upload checks this too; the reader never lets one parser see another's format
+    # (a JPEG with a PDF appended is two documents to two parsers).
+    actual = _kind_of(file.data)
+    if actual != file.format:
+        raise UnreadableDocument(
+            f"{file.name} is not a {file.format} file"
+            + (f" (its bytes are a {actual})" if actual else ""),
+            error_code="INVALID_FIELD_FORMAT",
+        )
     if file.format == "PDF":
         return read_pdf(file.data)
     return read_image(file.data)
@@ -117,7 +148,7 @@ def read_pdf(data: bytes) -> ReadText:
         if reader.is_encrypted:
             raise UnreadableDocument("the PDF is encrypted")
         info: dict[str, object] = {str(k): v for k, v in (reader.metadata or {}).items()}
-        pages = list(reader.pages)[:MAX_PAGES]
+        pages = [reader.pages[i] for i in range(min(len(reader.pages), MAX_PAGES))]
         layers = [page.extract_text() or "" for page in pages]
     except UnreadableDocument:
         raise
@@ -137,11 +168,15 @@ def read_pdf(data: bytes) -> ReadText:
             raise UnreadableDocument(
                 "the PDF is a scan without a text layer and OCR is not installed"
             )
+        if ocr_pages >= MAX_OCR_PAGES:
+            break
         image = _render_page(data, index)
+        ocr_pages += 1
+        if is_blank(image):
+            continue
         text, confidence = ocr_image(image)
         texts.append(text)
         confidences.append(confidence)
-        ocr_pages += 1
     return ReadText(
         text="\n".join(texts),
         method="OCR" if ocr_pages else "TEXT_LAYER",
@@ -233,8 +268,18 @@ def binarize(gray: Image.Image, *, radius: int = 15, contrast: int = 18) -> Imag
     return darker.point(lambda v: 0 if v > contrast else 255)
 
 
+def is_blank(image: Image.Image) -> bool:
+    """Nothing printed: fewer than one pixel in a thousand is ink."""
+    small = image.convert("L")
+    small.thumbnail((600, 600))
+    histogram = binarize(small, radius=6).histogram()
+    return histogram[0] < (small.width * small.height) / 1000
+
+
 def ocr_image(image: Image.Image) -> tuple[str, float]:
     """(text, mean word confidence) of an image, upright and deskewed first."""
+    if is_blank(image):
+        return "", 0.0
     gray = _prepare(image)
     gray = _upright(gray)
     gray = deskew(gray)
@@ -244,6 +289,9 @@ def ocr_image(image: Image.Image) -> tuple[str, float]:
 def _tesseract(gray: Image.Image, *, psm: int = 4) -> tuple[str, float]:
     import pytesseract
 
+    # One thread per Tesseract: the worker runs several readers side by side, and
+    # Tesseract's OpenMP threads make its output differ from run to run.
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     data = pytesseract.image_to_data(
         gray, lang="eng", config=f"--psm {psm}", output_type=pytesseract.Output.DICT
     )

@@ -608,7 +608,9 @@ def photograph(page: Image.Image, *, seed: str, tilt: float | None = None) -> by
     shade = Image.new("RGB", desk.size, (30, 28, 24))
     desk = Image.composite(shade, desk, light.point(lambda v: int(v * 0.35)))
     desk = desk.filter(ImageFilter.GaussianBlur(radius=0.7))
-    noise = Image.effect_noise(desk.size, 18).convert("RGB")
+    # Seeded noise (Pillow's effect_noise draws from C's rand(), different in every process).
+    grain = rng.randbytes(desk.width * desk.height)
+    noise = Image.frombytes("L", desk.size, grain).convert("RGB")
     desk = Image.blend(desk, noise, 0.06)
     out = io.BytesIO()
     desk.save(out, format="JPEG", quality=82)

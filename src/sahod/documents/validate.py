@@ -55,14 +55,13 @@ def computation(reading: PayslipReading) -> dict[str, object]:
     checks: list[tuple[bool, str]] = []
     gross, net = reading.gross, reading.net
     if gross is not None and net is not None:
-        if reading.deductions_total is not None:
-            total = reading.deductions_total
-            listed = sum(reading.deductions.values(), Decimal(0))
-            if reading.deductions and abs(listed - total) > TOLERANCE and listed < total:
-                # Other deductions (loans, dues) are listed too; only the total is checked.
-                pass
-        else:
-            total = sum(reading.deductions.values(), Decimal(0))
+        # The printed total includes deductions the reader does not name (loans, dues);
+        # without one, the named deductions are all there is.
+        total = (
+            reading.deductions_total
+            if reading.deductions_total is not None
+            else sum(reading.deductions.values(), Decimal(0))
+        )
         ok = abs(gross - total - net) <= TOLERANCE
         checks.append(
             (
