@@ -110,7 +110,8 @@ async def test_uploading_a_payslip_on_a_phone(phone: Browser, user: Widget, tmp_
     archive_id = created["uploads"][0]["id"]
     check_uploads_argument(created, user, archive_id)
     assert created["uploads"][0]["state"]["status"] == "STARTED"
-    await browser.widget.get_by_text("Read as a payslip").wait_for(timeout=90_000)
+    item = browser.widget.locator(f'#upload-list li[data-archive="{archive_id}"]')
+    await item.get_by_text("Read as a payslip", exact=True).wait_for(timeout=90_000)
     await browser.shot("upload-read")
     width = (
         await browser.page.frame_locator("iframe.sahod-link-frame")
