@@ -16,12 +16,16 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 import pytest
 from pypdf import PdfReader
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sahod.accounts.models import Account
 from sahod.datapoints.kinds import DataPointKind
 from sahod.datapoints.models import DataPoint
+from sahod.files.models import FileBlob, StoredFile
 from sahod.kit.clock import ManualClock
+from sahod.retention.tasks import sweep_now
+from sahod.runtime import Runtime
 from tests.conftest import TenantClient
 from tests.contract.smile import contract_errors
 from tests.factories import make_datapoint, seed_connected_user
@@ -309,3 +313,30 @@ async def test_the_link_is_the_tenants_and_ends_with_the_file(
     clock.advance(timedelta(days=2))
     expired = await anonymous.get(f"{url.path}?{url.query}")
     assert expired.status_code == 403
+
+
+async def test_a_revoked_accounts_exports_are_deleted_by_the_sweep(
+    tenant: TenantClient,
+    anonymous: httpx.AsyncClient,
+    session: AsyncSession,
+    runtime: Runtime,
+    clock: ManualClock,
+) -> None:
+    _, account, _ = await seed_connected_user(session, tenant.tenant_id, clock.now())
+    _, other, _ = await seed_connected_user(session, tenant.tenant_id, clock.now())
+    gone = await generate(tenant, account.id, "PDF")
+    kept = await generate(tenant, other.id, "CSV")
+    assert (await tenant.http.delete(f"/v1/accounts/{account.id}")).status_code == 200
+
+    await sweep_now(runtime)
+
+    refused = await anonymous.get(_path(gone["downloadUrl"]))
+    assert refused.status_code == 404 and refused.json()["code"] == "MISSING_RESOURCE"
+    await download(anonymous, kept)
+    blobs = await session.scalar(
+        select(func.count())
+        .select_from(FileBlob)
+        .join(StoredFile, StoredFile.id == FileBlob.file_id)
+        .where(StoredFile.owner_id == account.id)
+    )
+    assert blobs == 0

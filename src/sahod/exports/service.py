@@ -25,6 +25,7 @@ from sahod.providers.catalog import PROVIDERS_BY_ID
 from sahod.tenants.schemas import TenantContext
 
 EXPORT = "export"
+REVOKED_BATCH = 100
 _EXTENSIONS = {ExportExtensionType.PDF: "pdf", ExportExtensionType.CSV: "csv"}
 
 
@@ -74,7 +75,8 @@ async def generate_export(
         extras,
         settings,
         tenant_id=tenant.id,
-        owner_id=export_id,
+        # Owned by the account, so the file goes when the account is revoked.
+        owner_id=report.account_id,
         files=[
             files.NewFile(
                 name=f"{report.account_id}-{export_id}.{_EXTENSIONS[extension]}",
@@ -94,3 +96,12 @@ async def generate_export(
         md5=stored.md5,
         download_url=files.signed_url(settings, sealer, stored, now, ttl_seconds=ttl),
     )
+
+
+async def delete_revoked_accounts_exports(
+    session: AsyncSession, extras: dict[str, Any], settings: Settings, now: datetime
+) -> int:
+    """Deletes the bytes of a batch of exports whose account was revoked since: the
+    contract's downloadUrl stops working "after account revoked". How many."""
+    rows = await repository.revoked_accounts_export_files_across_tenants(session, REVOKED_BATCH)
+    return await files.delete_files(session, extras, settings, rows, now)
