@@ -3,7 +3,10 @@
 # in tesseract-ocr-eng; nothing is downloaded at run time). Install it when it is missing and
 # we are root; otherwise say how.
 set -euo pipefail
-if command -v tesseract >/dev/null && [ -n "$(ls /usr/share/tesseract-ocr/*/tessdata/eng.traineddata 2>/dev/null)" ]; then
+# eng reads the text; osd tells which way up a photo is.
+if command -v tesseract >/dev/null \
+   && [ -n "$(ls /usr/share/tesseract-ocr/*/tessdata/eng.traineddata 2>/dev/null)" ] \
+   && [ -n "$(ls /usr/share/tesseract-ocr/*/tessdata/osd.traineddata 2>/dev/null)" ]; then
   exit 0
 fi
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
@@ -13,5 +16,5 @@ if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
     tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd
 else
   echo "ensure-tesseract: tesseract is missing; install it (apt-get install tesseract-ocr" \
-       "tesseract-ocr-eng) or scanned documents end as UNSUPPORTED and the OCR tests are skipped" >&2
+       "tesseract-ocr-eng tesseract-ocr-osd) or scanned documents end as UNSUPPORTED and the OCR tests are skipped" >&2
 fi

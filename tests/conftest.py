@@ -97,6 +97,7 @@ def test_settings(database_url: str) -> Settings:
         auth_failures_per_minute=0,
         link_accounts_per_token_hour=0,
         link_accounts_per_user_day=0,
+        link_archives_per_user_day=0,
         portal_sign_in_failures_per_hour=0,
         # A database URL makes this a production server, which mounts no sandbox portals
         # unless asked: the in-process tests use them.

@@ -277,6 +277,12 @@ class Settings(BaseSettings):
     link_accounts_per_user_day: int = Field(
         default=30, ge=0, description="Account creations and reauthorizations per user, per day."
     )
+    link_archives_per_user_day: int = Field(
+        default=30,
+        ge=0,
+        description="Document uploads (POST /link/v1/archives) per user, per day: each is up "
+        "to MAX_UPLOAD_BODY_BYTES stored and a reader's minute of CPU.",
+    )
     portal_sign_in_failures_per_hour: int = Field(
         default=5,
         ge=0,

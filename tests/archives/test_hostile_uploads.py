@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import time
 from collections.abc import Callable
+from types import SimpleNamespace
 
 import pytest
 from PIL import Image
@@ -100,3 +101,33 @@ async def test_a_huge_but_allowed_image_ends_in_error_and_the_worker_carries_on(
     assert first["state"]["errorCode"] is not None
     second = (await tenant.http.get(f"/v1/archives/{payslip.json()['data']['id']}")).json()
     assert second["data"]["state"]["status"] == "ANALYZED"
+
+
+async def test_a_job_that_cannot_read_the_files_ends_the_archive_in_error(
+    tenant: TenantClient, session: AsyncSession, runtime: Runtime, caplog: pytest.LogCaptureFixture
+) -> None:
+    from sqlalchemy import update
+
+    from sahod.archives.tasks import analyze
+    from tests.archives.helpers import events_of, queued_analyses
+
+    created = await tenant.http.post(
+        "/v1/archives", json={"rawFiles": [raw_file(sandbox_document().data(), "p.pdf")]}
+    )
+    archive_id = created.json()["data"]["id"]
+    # Its bytes are in a store this server no longer has (SAHOD_FILE_STORE changed).
+    await session.execute(
+        update(StoredFile).where(StoredFile.owner_id == archive_id).values(store="s3")
+    )
+    await session.commit()
+    [args] = await queued_analyses(session)
+
+    # What procrastinate hands a task: the worker's context, carrying the runtime.
+    context = SimpleNamespace(additional_context={"runtime": runtime})
+    await analyze(context, **args)  # type: ignore[arg-type]
+
+    archive = (await tenant.http.get(f"/v1/archives/{archive_id}")).json()["data"]
+    assert archive["state"]["status"] == "ERROR"
+    assert archive["state"]["errorCode"] == "SYSTEM_ERROR"
+    assert len(await events_of(session, tenant.tenant_id, "ARCHIVE_FAILED")) == 1
+    assert "archive job failed" in caplog.text

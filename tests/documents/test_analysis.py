@@ -155,3 +155,35 @@ def test_unreadable_files_end_unsupported_with_a_reason(
     )
     assert outcome.error_message
     assert outcome.records == ()
+
+
+def test_every_record_is_a_valid_item_of_its_kind() -> None:
+    from sahod.datapoints.registry import SPECS
+
+    kinds = set()
+    for persona in sandbox_personas():
+        for doc in documents_for(persona.key, TODAY):
+            if doc.format != "PDF":
+                continue
+            outcome = analyze(
+                [_file(doc.file_name, "PDF", doc.data())], KnownPerson(), declared_type=""
+            )
+            references = [r.reference for r in outcome.records]
+            assert len(set(references)) == len(references)
+            for record in outcome.records:
+                # The same model the data points store and serve: extra or misnamed fields
+                # are refused.
+                SPECS[record.kind].payload_model.model_validate(record.payload)
+                kinds.add(record.kind)
+    assert kinds == {DataPointKind.INCOMES, DataPointKind.EMPLOYMENTS}
+
+
+def test_a_child_killed_by_a_signal_is_named() -> None:
+    import signal
+
+    from sahod.documents.analysis import _death
+
+    assert "CPU time" in _death(-int(signal.SIGXCPU))
+    assert "crashed" in _death(-int(signal.SIGSEGV))
+    assert "signal 77" in _death(-77)
+    assert "died" in _death(1)

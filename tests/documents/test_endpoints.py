@@ -3,11 +3,15 @@ that each file reads back to the extraction the index promises."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import httpx
 
+from sahod.app import create_app
 from sahod.documents import DocumentFile, KnownPerson
 from sahod.documents.analysis import analyze
 from sahod.documents.sandbox import sandbox_personas
+from sahod.runtime import Runtime
 
 
 async def test_the_index_lists_six_documents_per_persona(anonymous: httpx.AsyncClient) -> None:
@@ -76,3 +80,13 @@ async def test_unknown_documents_are_404_in_the_envelope(anonymous: httpx.AsyncC
         assert response.status_code in (400, 404), path
         body = response.json()
         assert body["code"] in ("MISSING_RESOURCE", "INVALID_PARAMETERS"), body
+
+
+async def test_a_production_server_without_sandbox_portals_serves_none(runtime: Runtime) -> None:
+    settings = runtime.settings.model_copy(update={"sandbox_portals": False, "production": True})
+    app = create_app(runtime=replace(runtime, settings=settings))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as http:
+        assert (await http.get("/sandbox/documents")).status_code == 404
+        assert (await http.get("/sandbox/documents/george/payslip.pdf")).status_code == 404

@@ -195,3 +195,34 @@ def test_every_sandbox_photo() -> None:
     print(accuracy.table("OCR, every sandbox photo"))
     for kind in ("PAYSLIP", "TAX_DOCUMENT", "EMPLOYMENT_CERTIFICATE"):
         assert accuracy.ratio(kind) >= 0.95, accuracy.table("every sandbox photo")
+
+
+@needs_ocr
+def test_a_two_page_tiff_and_an_exif_rotated_photo() -> None:
+    import io
+
+    from PIL import Image
+
+    made = layouts.semimonthly_two_column_payslip()
+    page = layouts.render(made.pdf, dpi=150).convert("L")
+    blank = Image.new("L", page.size, 255)
+    tiff = io.BytesIO()
+    page.save(tiff, format="TIFF", save_all=True, append_images=[blank], compression="tiff_lzw")
+    outcome = analyze(
+        [DocumentFile("scan.tiff", "TIFF", tiff.getvalue())], KnownPerson(), declared_type=""
+    )
+    assert outcome.status == "ANALYZED"
+    assert (outcome.analysis or {}).get("netAmount") == made.expected["netAmount"]
+
+    # A phone stores the picture sideways and says so in EXIF (orientation 6: turn 90°
+    # clockwise to view); the reader applies it before anything else.
+    sideways = page.rotate(90, expand=True)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    photo = io.BytesIO()
+    sideways.save(photo, format="JPEG", exif=exif.tobytes(), quality=90)
+    outcome = analyze(
+        [DocumentFile("p.jpg", "JPEG", photo.getvalue())], KnownPerson(), declared_type=""
+    )
+    assert outcome.status == "ANALYZED"
+    assert (outcome.analysis or {}).get("grossAmount") == made.expected["grossAmount"]

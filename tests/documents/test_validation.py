@@ -86,3 +86,22 @@ def test_a_payslip_that_does_not_add_up_fails_computation() -> None:
     computation = outcome.validation["computation"]  # type: ignore[index]
     assert computation["resultCode"] == "FAILED"
     assert computation["score"] < 100
+
+
+def test_an_nbi_clearance_checks_the_date_of_birth_too() -> None:
+    made = layouts.nbi_clearance()
+    name = "Ana Marie Soriano Dela Paz"
+    same = analyze(
+        [DocumentFile("n.pdf", "PDF", made.pdf)],
+        KnownPerson(full_names=(name,), birth_dates=("1991-03-03",)),
+        declared_type="CLEARANCE_NBI",
+    )
+    assert same.validation["identity"]["resultCode"] == "PASSED"  # type: ignore[index]
+    namesake = analyze(
+        [DocumentFile("n.pdf", "PDF", made.pdf)],
+        KnownPerson(full_names=(name,), birth_dates=("1988-07-21",)),
+        declared_type="CLEARANCE_NBI",
+    )
+    identity = namesake.validation["identity"]  # type: ignore[index]
+    assert identity["resultCode"] == "FAILED"
+    assert "date of birth" in identity["resultMessage"]

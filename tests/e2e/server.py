@@ -97,6 +97,7 @@ def start_sahod(
             "SAHOD_SANDBOX_OPERATOR_TOKEN": OPERATOR_TOKEN,
             "SAHOD_LINK_ACCOUNTS_PER_TOKEN_HOUR": "0",
             "SAHOD_LINK_ACCOUNTS_PER_USER_DAY": "0",
+            "SAHOD_LINK_ARCHIVES_PER_USER_DAY": "0",
         }
     )
     if "SAHOD_DATABASE_URL" in env:

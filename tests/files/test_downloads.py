@@ -79,7 +79,8 @@ async def test_an_expired_or_altered_link_is_403_in_the_envelope(
     later = query | {"expires": str(int(query["expires"]) + 3600)}
     other = query | {"tenantId": other_tenant.tenant_id}
     forged = query | {"signature": "0" * 64}
-    for changed in (later, other, forged):
+    garbled = query | {"signature": "ù\U0010ff9a"}
+    for changed in (later, other, forged, garbled):
         answer = await anonymous.get(f"{path}?{urlencode(changed)}")
         assert answer.status_code == 403, changed
         body = answer.json()

@@ -82,3 +82,25 @@ def test_open_streams_are_counted_per_session() -> None:
     streams.acquire("b", 2)
     streams.release("a")
     streams.acquire("a", 2)
+
+
+async def test_document_uploads_per_user_are_limited(
+    runtime: Runtime, tenant: TenantClient
+) -> None:
+    import base64
+
+    from tests.documents.hostile_files import pdf
+
+    settings = runtime.settings.model_copy(update={"link_archives_per_user_day": 2})
+    app = create_app(runtime=replace(runtime, settings=settings))
+    upload = {
+        "type": "OTHERS",
+        "rawFiles": [
+            {"name": "a.pdf", "fileExtensionType": "PDF", "data": base64.b64encode(pdf()).decode()}
+        ],
+    }
+    async with await widget(app, tenant) as link:
+        made = [(await link.post("/link/v1/archives", json=upload)) for _ in range(3)]
+    assert [r.status_code for r in made] == [201, 201, 429]
+    assert made[2].json()["code"] == "REQUEST_LIMIT_EXCEEDED"
+    assert '"link-archives";q=2;w=86400' in made[2].headers["ratelimit-policy"]

@@ -53,27 +53,34 @@ async def analyze_now(services: Services[Any], tenant_id: str, archive_id: str) 
         # The reader promises not to raise for what a file contains: this is a bug of
         # ours, and the archive says so instead of staying STARTED.
         log.exception("analysis of archive %s failed", archive_id)
-        async with session_scope(services.session_factory) as session:
-            await service.record_failure(
-                session,
-                tenant_id,
-                archive_id,
-                "The document could not be analysed; upload it again.",
-                services.clock.now(),
-            )
+        await fail_now(services, tenant_id, archive_id)
         return
     async with session_scope(services.session_factory) as session:
         await service.record_analysis(session, tenant_id, outcome, archive_id, services.clock.now())
 
 
 async def analyze(context: procrastinate.JobContext, tenant_id: str, archive_id: str) -> None:
+    services = runtime_of(context)
     try:
-        await analyze_now(runtime_of(context), tenant_id, archive_id)
+        await analyze_now(services, tenant_id, archive_id)
     except Exception as error:
         if is_database_unavailable(error):
             raise  # not the archive's fault: RetryWhileDatabaseAway runs the job again
+        # Anything else (a store that cannot be read, records the contract refuses) ends
+        # the archive in ERROR rather than leaving it STARTED for ever.
         log.exception("archive job failed for %s", archive_id)
-        raise
+        await fail_now(services, tenant_id, archive_id)
+
+
+async def fail_now(services: Services[Any], tenant_id: str, archive_id: str) -> None:
+    async with session_scope(services.session_factory) as session:
+        await service.record_failure(
+            session,
+            tenant_id,
+            archive_id,
+            "The document could not be analysed; upload it again.",
+            services.clock.now(),
+        )
 
 
 def register(app: procrastinate.App, settings: Settings) -> None:

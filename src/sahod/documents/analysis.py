@@ -10,9 +10,11 @@ sends the parser into a loop, a crash in a C library) the worker only sees an ar
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import multiprocessing
 import multiprocessing.connection
+import multiprocessing.context
 import signal
 import time
 import traceback
@@ -182,6 +184,20 @@ def _child(
     connection.close()
 
 
+_DEATHS = {
+    int(signal.SIGXCPU): "it used more CPU time than a reader may",
+    int(signal.SIGKILL): "the reader was stopped (out of memory?)",
+    int(signal.SIGSEGV): "the reader crashed",
+    int(signal.SIGABRT): "the reader crashed",
+}
+
+
+def _death(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        return _DEATHS.get(-exitcode, f"the reader died (signal {-exitcode})")
+    return "the reader ran out of memory or died"
+
+
 def _failure(declared_type: str, message: str) -> DocumentAnalysis:
     return DocumentAnalysis(
         status="ERROR",
@@ -191,6 +207,20 @@ def _failure(declared_type: str, message: str) -> DocumentAnalysis:
     )
 
 
+@functools.cache
+def _context() -> multiprocessing.context.ForkServerContext | multiprocessing.context.SpawnContext:
+    # Not a plain fork: the worker has threads and an event loop a fork would copy mid-use.
+    # A fork server is a clean single-threaded process that has already imported the
+    # reader, so each child starts in milliseconds instead of re-importing it (spawn).
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(
+            ["sahod.documents.analysis", "pypdf", "pypdfium2", "pytesseract", "PIL.Image"]
+        )
+        return context
+    return multiprocessing.get_context("spawn")
+
+
 def _run(
     files: Sequence[DocumentFile],
     person: KnownPerson,
@@ -198,8 +228,7 @@ def _run(
     timeout_seconds: float,
     limits: ChildLimits,
 ) -> DocumentAnalysis:
-    # spawn, not fork: the worker has threads and an event loop a fork would copy mid-use.
-    context = multiprocessing.get_context("spawn")
+    context = _context()
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(
         target=_child,
@@ -230,16 +259,9 @@ def _run(
             return outcome
         if isinstance(outcome, tuple) and len(outcome) == 2:
             return _failure(declared_type, str(outcome[1]))
-        code = process.exitcode
-        if code is not None and code < 0:
-            reason = {
-                signal.SIGXCPU: "it used more CPU time than a reader may",
-                signal.SIGKILL: "it was stopped",
-                signal.SIGSEGV: "the reader crashed",
-            }.get(signal.Signals(-code), f"the reader died (signal {-code})")
-        else:
-            reason = "the reader ran out of memory or died"
-        return _failure(declared_type, f"The document could not be analysed: {reason}.")
+        return _failure(
+            declared_type, f"The document could not be analysed: {_death(process.exitcode)}."
+        )
     finally:
         if process.is_alive():
             process.kill()
@@ -256,5 +278,7 @@ async def analyze_in_child(
     limits: ChildLimits = DEFAULT_LIMITS,
 ) -> DocumentAnalysis:
     """``analyze`` in a child process under resource limits; never raises for a file's
-    content: overruns and crashes come back as ``ERROR`` / ``SYSTEM_ERROR``."""
+    content: overruns and crashes come back as ``ERROR`` / ``SYSTEM_ERROR``. (A child that
+    cannot be started at all, the machine's fault and not the file's, raises ``OSError``,
+    so the job can be retried.)"""
     return await asyncio.to_thread(_run, files, person, declared_type, timeout_seconds, limits)

@@ -66,6 +66,26 @@ def _make_date(year: str, month: int | str, day: str) -> date | None:
         return None
 
 
+# Digits OCR confuses with a 1 (a serif 1 read as 4 or 7): tried only when a numeric date is
+# impossible as read ("41/01/2026"), and only in the month or day.
+_LOOKS_LIKE_ONE = {"4": "1", "7": "1", "l": "1", "I": "1"}
+
+
+def _repaired(year: str, month: str, day: str) -> date | None:
+    for part in ("month", "day"):
+        text = month if part == "month" else day
+        for index, char in enumerate(text):
+            if char not in _LOOKS_LIKE_ONE:
+                continue
+            fixed = text[:index] + _LOOKS_LIKE_ONE[char] + text[index + 1 :]
+            value = (
+                _make_date(year, fixed, day) if part == "month" else _make_date(year, month, fixed)
+            )
+            if value is not None:
+                return value
+    return None
+
+
 def dates_in(text: str) -> list[date]:
     """Every date in ``text``, in order (numeric dates are month/day/year, as in PH)."""
     found = []
@@ -73,7 +93,7 @@ def dates_in(text: str) -> list[date]:
         if m["iso"]:
             value = _make_date(m["iy"], m["im"], m["id"])
         elif m["num"]:
-            value = _make_date(m["ny"], m["nm"], m["nd"])
+            value = _make_date(m["ny"], m["nm"], m["nd"]) or _repaired(m["ny"], m["nm"], m["nd"])
         elif m["mdy"]:
             value = _make_date(m["my"], _MONTHS[m["mm"].lower()], m["md"])
         else:
@@ -495,8 +515,9 @@ def read_certificate(text: str) -> dict[str, object]:
     employer = position = department = None
     start = end = None
     m = re.search(
-        r"(?:employed|working)\s+(?:with|by|at|in)\s+(?P<employer>.+?)\s+as\s+(?:an?\s+)?"
-        r"(?P<position>.+?)(?:\s+(?:in|at|of)\s+the\s+(?P<department>.+?)\s+"
+        # Bounded spans: unbounded lazy groups nested three deep go cubic on a long text.
+        r"(?:employed|working)\s+(?:with|by|at|in)\s+(?P<employer>.{1,150}?)\s+as\s+(?:an?\s+)?"
+        r"(?P<position>.{1,100}?)(?:\s+(?:in|at|of)\s+the\s+(?P<department>.{1,100}?)\s+"
         r"(?:department|division|office|unit))?\s+(?:since|from|effective)\s+(?P<start>"
         + _DATE
         + r")",

@@ -187,6 +187,18 @@ def identity(
     if not person.full_names:
         return no_data("the user has no connected account to compare the name with")
     best = max(name_score(name, known) for known in person.full_names)
+    born = analysis.get("dateOfBirth")
+    if (
+        best >= 80
+        and isinstance(born, str)
+        and person.birth_dates
+        and born not in person.birth_dates
+    ):
+        return result(
+            "FAILED",
+            best / 2,
+            f"{name} matches the user's name, but the date of birth {born} is not the user's",
+        )
     if best >= 80:
         return result("PASSED", best, f"{name} matches the user's name")
     return result(

@@ -8,6 +8,7 @@ from starlette.responses import Response
 
 from sahod.files import service
 from sahod.kit.deps import AppClock, AppSettings, Session
+from sahod.kit.envelope import ErrorEnvelope
 
 router = APIRouter(tags=["Files"])
 
@@ -15,7 +16,13 @@ router = APIRouter(tags=["Files"])
 @router.get(
     "/files/{fileId}",
     response_class=Response,
-    responses={200: {"description": "The file's bytes", "content": {"application/pdf": {}}}},
+    responses={
+        200: {"description": "The file's bytes", "content": {"application/pdf": {}}},
+        403: {
+            "model": ErrorEnvelope,
+            "description": "UNAUTHORIZED_ACCESS: the link expired or was altered",
+        },
+    },
 )
 async def download_file(
     request: Request,

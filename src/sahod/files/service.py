@@ -182,9 +182,10 @@ def check_signature(
     and the expiry has not passed. Any key of the ring may have signed it."""
     if expires < now.timestamp():
         raise UnauthorizedAccess("This download link has expired; read the archive again.")
+    given = signature.lower().encode()  # bytes: compare_digest refuses non-ASCII text
     for key_id in sealer.key_ids:
         expected = _signature(sealer, tenant_id, file_id, expires, key_id)
-        if hmac.compare_digest(expected, signature.lower()):
+        if hmac.compare_digest(expected.encode(), given):
             return
     raise UnauthorizedAccess("This download link is not valid.")
 

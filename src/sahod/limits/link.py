@@ -111,3 +111,18 @@ def open_streams(extras: dict[str, object]) -> OpenStreams:
         found = OpenStreams()
         extras["limits.streams"] = found
     return found
+
+
+async def before_upload(counters: Counters, settings: Settings, *, user_id: str) -> None:
+    """Counts one document upload from the widget (up to 64 MB of body each, stored and
+    analysed); raises ``RateLimited`` when the user is over LINK_ARCHIVES_PER_USER_DAY."""
+    if settings.link_archives_per_user_day:
+        await counters.enforce(
+            [
+                (
+                    f"link-archives:{user_id}",
+                    Limit("link-archives", settings.link_archives_per_user_day, DAY),
+                )
+            ],
+            "Too many documents uploaded from this widget today; try again tomorrow.",
+        )

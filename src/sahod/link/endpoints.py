@@ -315,11 +315,15 @@ async def create_archive(
 ) -> Response:
     """Upload documents for this user (`providerId: user-provided`): the same checks as
     `POST /v1/archives` (a 400 naming the file), then the analysis; follow it with
-    `GET /link/v1/archives/{id}`."""
+    `GET /link/v1/archives/{id}`. At most 30 uploads per user a day."""
+    runtime = request.app.state.runtime
+    await link_limits.before_upload(
+        counters_of(runtime.extras, runtime.engine), settings, user_id=context.user_id
+    )
     now = clock.now()
     view = await archives_service.create_archive(
         session,
-        request.app.state.runtime.extras,
+        runtime.extras,
         settings,
         tenant=service.tenant_of(context),
         user_id=context.user_id,

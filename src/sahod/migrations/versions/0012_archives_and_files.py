@@ -181,7 +181,7 @@ def downgrade() -> None:
     op.drop_column("datapoints", "wire_json")
     op.execute("DELETE FROM datapoints WHERE archive_id IS NOT NULL")
     op.drop_index("ix_datapoints_tenant_kind_archive_seq", table_name="datapoints")
-    op.drop_constraint("ck_datapoints_one_source", "datapoints", type_="check")
+    op.drop_constraint(op.f("ck_datapoints_one_source"), "datapoints", type_="check")
     op.drop_constraint("uq_datapoints_archive_record", "datapoints", type_="unique")
     op.drop_constraint("fk_datapoints_archive_id_archives", "datapoints", type_="foreignkey")
     op.drop_column("datapoints", "source_type")
