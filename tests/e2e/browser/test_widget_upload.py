@@ -5,15 +5,13 @@ sees it read, removes it, and closes the widget each of the three ways Smile doc
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from playwright.async_api import Playwright
 
-from sahod.documents.sandbox import documents_for, sandbox_personas
-from sahod.sandbox.personas import today_in_manila
 from tests.e2e.browser.conftest import Browser, HostSite, launch
 from tests.e2e.conftest import LiveServer
 from tests.e2e.widget import Widget
@@ -48,18 +46,18 @@ async def phone(
     assert not errors, f"uncaught errors in the page: {errors}"
 
 
-def sandbox_payslip(tmp_path: Path) -> Path:
-    """A sandbox persona's text-PDF payslip, as the server's sandbox documents serve it."""
-    persona = sandbox_personas()[0].key
-    today = today_in_manila(datetime.now(UTC))
-    [payslip] = [
-        doc
-        for doc in documents_for(persona, today)
-        if doc.stem == "payslip" and doc.format == "PDF"
-    ]
+async def sandbox_payslip(server: LiveServer, tmp_path: Path) -> tuple[Path, dict[str, Any]]:
+    """A sandbox persona's text-PDF payslip, downloaded from the server as a tenant trying
+    the flow would, and what its extraction must be."""
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as http:
+        index = (await http.get("/sandbox/documents")).json()["data"]["items"]
+        item = next(i for i in index if i["fileType"] == "PAYSLIP" and i["format"] == "PDF")
+        response = await http.get(item["url"])
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "application/pdf"
     path = tmp_path / "payslip.pdf"
-    path.write_bytes(payslip.data())
-    return path
+    path.write_bytes(response.content)
+    return path, item
 
 
 def check_uploads_argument(argument: dict[str, Any], user: Widget, archive_id: str) -> None:
@@ -74,7 +72,9 @@ def check_uploads_argument(argument: dict[str, Any], user: Widget, archive_id: s
     assert [f["name"] for f in upload["rawFiles"]] == ["payslip.pdf"]
 
 
-async def test_uploading_a_payslip_on_a_phone(phone: Browser, user: Widget, tmp_path: Path) -> None:
+async def test_uploading_a_payslip_on_a_phone(
+    phone: Browser, user: Widget, server: LiveServer, tmp_path: Path
+) -> None:
     browser = phone
     await browser.open(user.token, "/upload")
     await browser.widget.get_by_role("button", name="Agree and continue").click()
@@ -104,7 +104,8 @@ async def test_uploading_a_payslip_on_a_phone(phone: Browser, user: Widget, tmp_
     assert "fake.pdf" in await alert.inner_text()
     assert await browser.named("onUploadsCreated") == []
 
-    await browser.widget.locator("#files").set_input_files(str(sandbox_payslip(tmp_path)))
+    payslip, sandbox_item = await sandbox_payslip(server, tmp_path)
+    await browser.widget.locator("#files").set_input_files(str(payslip))
     await browser.wait_for_call("onUploadsCreated")
     [[created]] = await browser.named("onUploadsCreated")
     archive_id = created["uploads"][0]["id"]
@@ -124,6 +125,7 @@ async def test_uploading_a_payslip_on_a_phone(phone: Browser, user: Widget, tmp_
     assert tenant_view["state"]["status"] == "ANALYZED"
     assert tenant_view["providerId"] == "user-provided"
     assert tenant_view["classification"]["fileType"] == "PAYSLIP"
+    assert tenant_view["extraction"] == sandbox_item["expectedExtraction"]
 
     await browser.widget.get_by_role("button", name="Remove payslip.pdf").click()
     await browser.wait_for_call("onUploadsRemoved")
