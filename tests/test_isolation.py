@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sahod.datapoints.kinds import DataPointKind
 from sahod.kit.clock import ManualClock
 from tests.conftest import TenantClient
+from tests.documents.hostile_files import pdf
 from tests.factories import seed_connected_user
 
 
@@ -24,13 +27,28 @@ async def test_another_tenants_objects_do_not_exist_for_you(
     singles += [f"/v1/{kind.path}/{dp.id}" for kind, dp in points.items()]
     task_id = (await tenant.http.get("/v1/tasks")).json()["data"]["items"][0]["id"]
     singles += [f"/v1/tasks/{task_id}", f"/v1/accounts/{account.id}/payload"]
+    archive = await tenant.http.post(
+        "/v1/archives",
+        json={
+            "userId": user.id,
+            "rawFiles": [
+                {
+                    "fileName": "doc.pdf",
+                    "fileExtensionType": "PDF",
+                    "fileContent": base64.b64encode(pdf()).decode(),
+                }
+            ],
+        },
+    )
+    archive_id = archive.json()["data"]["id"]
+    singles += [f"/v1/archives/{archive_id}", f"/v1/uploads/{archive_id}"]
     for path in singles:
         response = await intruder.get(path)
         assert (response.status_code, response.json()["code"]) == (404, "MISSING_RESOURCE"), path
         # …and the owner does see it, so the 404 is about the tenant, not the path.
         assert (await tenant.http.get(path)).status_code == 200, path
 
-    lists = ["/v1/users", "/v1/accounts", "/v1/tasks"] + [
+    lists = ["/v1/users", "/v1/accounts", "/v1/tasks", "/v1/archives", "/v1/uploads"] + [
         f"/v1/{kind.path}" for kind in DataPointKind
     ]
     for path in lists:

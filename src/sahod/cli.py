@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sahod.config import Settings, get_settings
 from sahod.db import describe_url, resolve_database_url, session_scope
+from sahod.files.store import FileStoreConfigurationError
 from sahod.keys.keyring import SealingKeyError
 from sahod.portal_routing.targets import PortalConfigurationError
 from sahod.tenants.schemas import IssuedKeys, TenantMode
@@ -135,6 +136,7 @@ def _serve(settings: Settings) -> None:
     a supervised child process and the API in this process (or N uvicorn worker
     processes), so queued work never competes with requests for one event loop."""
     from sahod import migrate
+    from sahod.files.store import check_file_store
     from sahod.keys.keyring import load_sealer
     from sahod.portal_routing.targets import check_portal_urls
     from sahod.supervisor import ChildProcess, child_environment
@@ -143,6 +145,7 @@ def _serve(settings: Settings) -> None:
     # the embedded database starts (main prints why, without a traceback).
     load_sealer(settings)
     check_portal_urls(settings)
+    check_file_store(settings)
     database_url, embedded = resolve_database_url(settings)
     worker: ChildProcess | None = None
     try:
@@ -396,7 +399,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(loopback_note, flush=True)
     try:
         _run(args, settings)
-    except (SealingKeyError, PortalConfigurationError) as error:
+    except (SealingKeyError, PortalConfigurationError, FileStoreConfigurationError) as error:
         # Settings a server must not start with (issue 12): say why, without a traceback.
         raise SystemExit(f"sahod: {error}") from None
 

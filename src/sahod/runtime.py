@@ -24,6 +24,7 @@ from sahod.db import (
     libpq_url,
     resolve_database_url,
 )
+from sahod.files.store import check_file_store
 from sahod.keys.keyring import load_sealer
 from sahod.kit.clock import Clock, SystemClock
 from sahod.kit.services import Services
@@ -98,6 +99,7 @@ async def open_runtime(
     # Issue 12: refuse bad key and portal settings before touching the database.
     sealer = load_sealer(settings)
     check_portal_urls(settings)
+    check_file_store(settings)
     embedded: EmbeddedServer | None = None
     if database_url is None:
         url, embedded = await asyncio.to_thread(resolve_database_url, settings)

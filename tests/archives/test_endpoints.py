@@ -318,3 +318,33 @@ async def test_the_name_on_the_document_is_checked_against_the_users_identities(
 
     # The sandbox payslip is George's.
     assert outcomes == {"George Cimafranca Palomero, Jr": "PASSED", "Maria Clara Santos": "FAILED"}
+
+
+async def test_files_without_a_name_are_named_after_their_type(tenant: TenantClient) -> None:
+    payslip = raw_file(sandbox_document().data(), "ignored.pdf")
+    payslip.pop("fileName")
+    archive = await upload(tenant, fileType="PAYSLIP", rawFiles=[payslip, dict(payslip)])
+    assert [f["name"] for f in archive["rawFiles"]] == ["payslip-1.pdf", "payslip-2.pdf"]
+
+
+async def test_a_certificate_of_employment_becomes_an_employment(
+    tenant: TenantClient, session: AsyncSession, runtime: Runtime
+) -> None:
+    certificate = sandbox_document("certificate-of-employment")
+    archive = await upload(
+        tenant,
+        fileType="EMPLOYMENT_CERTIFICATE",
+        rawFiles=[raw_file(certificate.data(), certificate.file_name)],
+    )
+    await run_analyses(session, runtime)
+
+    analysed = ok(await tenant.http.get(f"/v1/archives/{archive['id']}"), "/archives/x")
+    assert analysed["state"]["status"] == "ANALYZED"
+    employments = ok(
+        await tenant.http.get("/v1/employments", params={"sourceId": archive["id"]}),
+        "/employments",
+    )
+    [employment] = employments["items"]
+    assert employment["employer"] == certificate.expected()["employerName"]
+    assert employment["metadata"]["sourceType"] == "ARCHIVE"
+    assert await events_of(session, tenant.tenant_id, "EMPLOYMENTS_ADDED")

@@ -93,3 +93,12 @@ async def test_files_go_to_the_bucket_and_a_delete_removes_them(
 
     assert key not in _objects(s3_endpoint)
     assert await service.read_bytes(session, s3_runtime.extras, s3_runtime.settings, row) is None
+
+
+def test_an_s3_store_without_a_bucket_is_refused_before_starting(runtime: Runtime) -> None:
+    from sahod.files.store import FileStoreConfigurationError, check_file_store
+
+    settings = runtime.settings.model_copy(update={"file_store": S3, "s3_bucket": None})
+    with pytest.raises(FileStoreConfigurationError, match="SAHOD_S3_BUCKET"):
+        check_file_store(settings)
+    check_file_store(settings.model_copy(update={"s3_bucket": BUCKET}))

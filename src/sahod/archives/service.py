@@ -56,6 +56,7 @@ ANALYZE = "archives.analyze"
 
 EXPIRE_BATCH = 100
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]")
+_EXTENSIONS = {"PDF": "pdf", "PNG": "png", "JPEG": "jpg", "TIFF": "tif"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +106,9 @@ def _checked_file(index: int, upload: UploadedFile, declared_type: str | None) -
         raise InvalidParameters(
             f"rawFiles[{index}] ({refused.file_name}) {refused.reason}"
         ) from None
-    name = _safe_name(upload.name) or f"{(declared_type or 'document').lower()}-{index + 1}"
+    name = _safe_name(upload.name) or (
+        f"{(declared_type or 'document').lower()}-{index + 1}.{_EXTENSIONS[real]}"
+    )
     return DocumentFile(name=name, format=real, data=data)
 
 

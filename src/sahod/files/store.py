@@ -26,6 +26,25 @@ FileKey = tuple[str, str]
 """(tenant id, file id): a store may lay files out by tenant."""
 
 
+class FileStoreConfigurationError(ValueError):
+    """Settings of the file store a server must not start with."""
+
+
+def check_file_store(settings: Settings) -> None:
+    """Refuse, before anything starts, an S3 store without a bucket or without boto3,
+    rather than the first upload failing."""
+    if settings.file_store != S3:
+        return
+    if not settings.s3_bucket:
+        raise FileStoreConfigurationError("SAHOD_FILE_STORE=s3 needs SAHOD_S3_BUCKET")
+    try:
+        import boto3  # noqa: F401
+    except ImportError:
+        raise FileStoreConfigurationError(
+            "SAHOD_FILE_STORE=s3 needs boto3: pip install 'sahod[s3]'"
+        ) from None
+
+
 class FileStore(Protocol):
     name: str
 
