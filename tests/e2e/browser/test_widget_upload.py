@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from PIL import Image
 from playwright.async_api import Playwright
 
 from tests.e2e.browser.conftest import Browser, HostSite, launch
@@ -136,6 +137,19 @@ async def test_uploading_a_payslip_on_a_phone(
     tenant_view = (await user.tenant.get(f"/v1/archives/{archive_id}")).json()["data"]
     assert tenant_view["state"]["status"] == "REVOKED"
 
+    # A photo from the camera that shows no document: stored, then not readable.
+    blank = tmp_path / "photo.png"
+    Image.new("RGB", (300, 200), "white").save(blank)
+    await browser.widget.locator("#camera").set_input_files(str(blank))
+    await browser.wait_for_call("onUploadsCreated", 2)
+    blank_id = (await browser.named("onUploadsCreated"))[1][0]["uploads"][0]["id"]
+    line = browser.widget.locator(f'#upload-list li[data-archive="{blank_id}"]')
+    await line.get_by_text("Could not be read:").wait_for(timeout=90_000)
+    await browser.shot("upload-unreadable")
+    failed = (await user.tenant.get(f"/v1/archives/{blank_id}")).json()["data"]["state"]
+    assert failed["status"] in ("UNSUPPORTED", "ERROR")
+    assert failed["errorMessage"] in await line.inner_text()
+
     # onUIEvent carries the archive through its life, and the pages on the way.
     events = [args[0] for args in await browser.named("onUIEvent")]
     assert [(e["eventName"], (e["archive"] or {}).get("status")) for e in events] == [
@@ -146,12 +160,16 @@ async def test_uploading_a_payslip_on_a_phone(
         ("ArchiveStarted", "STARTED"),
         ("ArchiveAnalyzed", "ANALYZED"),
         ("ArchiveRevoked", "REVOKED"),
+        ("ArchiveStarted", "STARTED"),
+        ("ArchiveFailed", failed["status"]),
     ]
+    archives = [e["archive"]["archiveId"] for e in events if e["archive"] is not None]
+    assert archives == [archive_id] * 3 + [blank_id] * 2
     for event in events:
         assert event["userId"] == user.user_id and event["account"] is None
         if event["archive"] is not None:
             assert event["archive"] == {
-                "archiveId": archive_id,
+                "archiveId": event["archive"]["archiveId"],
                 "userId": user.user_id,
                 "providerId": "user-provided",
                 "type": "PAYSLIP",
