@@ -24,6 +24,8 @@ from sahod.documents.extract import dates_in, parse_amount, period_in, read_pays
         # OCR read the serif 1 of "11" as a 4: impossible as read, repaired.
         ("41/01/2026 - 11/30/2026", [date(2026, 11, 1), date(2026, 11, 30)]),
         ("02/30/2026", []),
+        # ... or dropped a separator.
+        ("1101/2026 - 11/30/2026", [date(2026, 11, 1), date(2026, 11, 30)]),
     ],
 )
 def test_dates(text: str, expected: list[date]) -> None:

@@ -16,6 +16,7 @@ import multiprocessing
 import multiprocessing.connection
 import multiprocessing.context
 import signal
+import sys
 import time
 import traceback
 from collections.abc import Sequence
@@ -98,7 +99,7 @@ def analyze(
     text = read.text[:MAX_TEXT_CHARS]
     file_type = classify(text)
     if file_type == "OTHERS" and declared is not None:
-        attempt = extract(declared, text)
+        attempt = extract(declared, text, ocr=read.method == "OCR")
         if all(key in attempt for key in MANDATORY[declared]):
             file_type = declared
     classification: dict[str, object] = {"fileType": file_type}
@@ -110,8 +111,9 @@ def analyze(
             error_message="The document is not a payslip, a BIR Form 2316, a certificate of "
             "employment or an NBI clearance.",
         )
-    payslip = read_payslip(text) if file_type == "PAYSLIP" else None
-    analysis = payslip.analysis if payslip is not None else extract(file_type, text)
+    ocr = read.method == "OCR"
+    payslip = read_payslip(text, ocr=ocr) if file_type == "PAYSLIP" else None
+    analysis = payslip.analysis if payslip is not None else extract(file_type, text, ocr=ocr)
     missing = [key for key in MANDATORY[file_type] if key not in analysis]
     extraction: dict[str, object] = {"fileType": file_type, "analysis": analysis}
     validation = validate(file_type, analysis, read, person, payslip=payslip)
@@ -207,18 +209,29 @@ def _failure(declared_type: str, message: str) -> DocumentAnalysis:
     )
 
 
+PRELOAD = ("sahod.documents.analysis", "pypdf", "pypdfium2", "pytesseract")
+
+
 @functools.cache
 def _context() -> multiprocessing.context.ForkServerContext | multiprocessing.context.SpawnContext:
     # Not a plain fork: the worker has threads and an event loop a fork would copy mid-use.
     # A fork server is a clean single-threaded process that has already imported the
     # reader, so each child starts in milliseconds instead of re-importing it (spawn).
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(
-            ["sahod.documents.analysis", "pypdf", "pypdfium2", "pytesseract", "PIL.Image"]
-        )
-        return context
-    return multiprocessing.get_context("spawn")
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    # multiprocessing re-runs the parent's main module in every child (`python -m
+    # sahod.cli worker`: the whole CLI and app). Imported once in the server, that re-run
+    # finds every import done and costs nothing.
+    # The `sahod` console script is a path, re-run by path: what it imports is sahod.cli.
+    main = getattr(sys.modules["__main__"].__spec__, "name", None)
+    preload = list(PRELOAD)
+    if main and not main.endswith("__main__"):
+        preload.insert(0, main)
+    elif "sahod.cli" in sys.modules:
+        preload.insert(0, "sahod.cli")
+    context.set_forkserver_preload(preload)
+    return context
 
 
 def _run(

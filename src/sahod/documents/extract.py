@@ -12,6 +12,7 @@ OCR text is noisy, so numbers are read leniently (``81.350,00`` and ``81 350.00`
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -53,6 +54,8 @@ _MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
 DATE_PATTERN = re.compile(
     r"(?P<iso>\b(?P<iy>\d{4})-(?P<im>\d{1,2})-(?P<id>\d{1,2})\b)"
     r"|(?P<num>\b(?P<nm>\d{1,2})\s?[/.-]\s?(?P<nd>\d{1,2})\s?[/.-]\s?(?P<ny>\d{4})\b)"
+    # OCR drops the first separator of a numeric date now and then ("1101/2026").
+    r"|(?P<glued>\b(?P<gm>\d{2})(?P<gd>\d{2})[/.-](?P<gy>\d{4})\b)"
     rf"|(?P<mdy>\b(?P<mm>{_MONTH_RE})\.?\s+(?P<md>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<my>\d{{4}})\b)"
     rf"|(?P<dmy>\b(?P<dd>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:day\s+of\s+)?(?P<dm>{_MONTH_RE})\.?,?\s+(?P<dy>\d{{4}})\b)",
     re.IGNORECASE,
@@ -94,6 +97,8 @@ def dates_in(text: str) -> list[date]:
             value = _make_date(m["iy"], m["im"], m["id"])
         elif m["num"]:
             value = _make_date(m["ny"], m["nm"], m["nd"]) or _repaired(m["ny"], m["nm"], m["nd"])
+        elif m["glued"]:
+            value = _make_date(m["gy"], m["gm"], m["gd"])
         elif m["mdy"]:
             value = _make_date(m["my"], _MONTHS[m["mm"].lower()], m["md"])
         else:
@@ -141,19 +146,56 @@ def _label_pattern(label: str) -> str:
     return r"(?<![A-Za-z])" + r"[\s\-/.'’]*".join(re.escape(w) for w in words if w)
 
 
+def _norm(label: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", label.lower()))
+
+
+_LINE_LABEL = re.compile(
+    r"^(?P<label>[A-Za-z][A-Za-z0-9 .'’/\-]{2,48}?)(?=\s*[:#]|\s{3,}|\s+(?:PHP|P|₱)?\s?\d)"
+)
+SNAP_RATIO = 0.84
+"""How alike an OCR'd label must be to a known one to be read as it ("PhitHealth No")."""
+
+
+def snap_label(line: str, labels: Sequence[str], known: frozenset[str]) -> str:
+    """``line`` with its leading label replaced by the known label OCR garbled, if any."""
+    m = _LINE_LABEL.match(line)
+    if not m:
+        return line
+    raw = _norm(m["label"])
+    if not raw or raw in known:
+        return line
+    best, best_ratio = None, 0.0
+    for label in labels:
+        ratio = difflib.SequenceMatcher(None, raw, _norm(label)).ratio()
+        if ratio > best_ratio:
+            best, best_ratio = label, ratio
+    if best is None or best_ratio < SNAP_RATIO:
+        return line
+    return best + line[m.end("label") :]
+
+
 @dataclass(frozen=True)
 class Fields:
     """A document's text with the labels of its kind, for label-anchored look-ups."""
 
     text: str
     all_labels: Sequence[str]
+    ocr: bool = False
+    """OCR'd text: labels a letter off a known one are read as that label."""
+    other_labels: Sequence[str] = ()
+    """Labels the document may print that no field uses (kept as they are when snapping)."""
 
     @cached_property
     def lines(self) -> list[str]:
         # Dot leaders ("Net Pay ........ 1,000.00") and fill-in rules are only spacing.
-        return [
+        lines = [
             re.sub(r"(?:\s?[.·…_]){4,}\s?", "  ", line).strip() for line in self.text.splitlines()
         ]
+        if self.ocr:
+            known = frozenset(_norm(label) for label in (*self.all_labels, *self.other_labels))
+            lines = [snap_label(line, self.all_labels, known) for line in lines]
+        return lines
 
     def _cut(self, value: str, own: str) -> str:
         # A value ends at the next column: a run of spaces, a bar, or another label.
@@ -301,6 +343,21 @@ PAYSLIP_LABELS: dict[str, tuple[str, ...]] = {
     "tin": ("TIN", "Tax Identification Number", "TIN No"),
 }
 _ALL_PAYSLIP = tuple(label for labels in PAYSLIP_LABELS.values() for label in labels)
+_OTHER_PAYSLIP = (
+    "Employee No",
+    "Employee ID",
+    "Employee Number",
+    "Position",
+    "Department",
+    "Rice Allowance",
+    "Overtime",
+    "Night Differential",
+    "Earnings",
+    "Deductions",
+    "Salary Loan",
+    "SSS Loan",
+    "Pag-IBIG Loan",
+)
 
 
 @dataclass(frozen=True)
@@ -342,8 +399,8 @@ def _frequency(start: date | None, end: date | None) -> str | None:
     return None
 
 
-def read_payslip(text: str) -> PayslipReading:
-    f = Fields(text, _ALL_PAYSLIP)
+def read_payslip(text: str, *, ocr: bool = False) -> PayslipReading:
+    f = Fields(text, _ALL_PAYSLIP, ocr, _OTHER_PAYSLIP)
     lab = PAYSLIP_LABELS
     period = f.value(lab["period"], exclude=r"pay\s*date") or ""
     start, end = period_in(period)
@@ -426,8 +483,8 @@ TAX_LABELS: dict[str, tuple[str, ...]] = {
 _ALL_TAX = tuple(label for labels in TAX_LABELS.values() for label in labels)
 
 
-def read_tax_document(text: str) -> dict[str, object]:
-    f = Fields(text, _ALL_TAX)
+def read_tax_document(text: str, *, ocr: bool = False) -> dict[str, object]:
+    f = Fields(text, _ALL_TAX, ocr)
     lab = TAX_LABELS
     period = dates_in(f.value(lab["period"]) or "")
     year_text = f.value(lab["year"]) or ""
@@ -500,9 +557,9 @@ def _signatory(text: str) -> tuple[str | None, str | None]:
     return None, None
 
 
-def read_certificate(text: str) -> dict[str, object]:
+def read_certificate(text: str, *, ocr: bool = False) -> dict[str, object]:
     flat = " ".join(text.split())
-    f = Fields(text, _ALL_COE)
+    f = Fields(text, _ALL_COE, ocr)
     name = None
     m = re.search(
         rf"certif(?:y|ies)\s+that\s+{_TITLE}?{_NAME}\s*,?\s+(?:with|has|have|is|was|bearing|"
@@ -648,8 +705,8 @@ _STATUSES = {
 }
 
 
-def read_nbi_clearance(text: str) -> dict[str, object]:
-    f = Fields(text, _ALL_NBI)
+def read_nbi_clearance(text: str, *, ocr: bool = False) -> dict[str, object]:
+    f = Fields(text, _ALL_NBI, ocr)
     lab = NBI_LABELS
     name = f.value(lab["name"])
     first, middle, last = split_name(name) if name else (None, None, None)
@@ -687,16 +744,16 @@ MANDATORY: dict[DocumentType, tuple[str, ...]] = {
 }
 
 
-def extract(file_type: DocumentType, text: str) -> dict[str, object]:
+def extract(file_type: DocumentType, text: str, *, ocr: bool = False) -> dict[str, object]:
     """The contract's analysis object of ``file_type`` for ``text`` (fields found only)."""
     if file_type == "PAYSLIP":
-        return read_payslip(text).analysis
+        return read_payslip(text, ocr=ocr).analysis
     if file_type == "TAX_DOCUMENT":
-        return read_tax_document(text)
+        return read_tax_document(text, ocr=ocr)
     if file_type == "EMPLOYMENT_CERTIFICATE":
-        return read_certificate(text)
+        return read_certificate(text, ocr=ocr)
     if file_type == "CLEARANCE_NBI":
-        return read_nbi_clearance(text)
+        return read_nbi_clearance(text, ocr=ocr)
     return {}
 
 

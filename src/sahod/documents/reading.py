@@ -150,7 +150,8 @@ def read_pdf(data: bytes) -> ReadText:
         info: dict[str, object] = {str(k): v for k, v in (reader.metadata or {}).items()}
         pages = [reader.pages[i] for i in range(min(len(reader.pages), MAX_PAGES))]
         layers = [page.extract_text() or "" for page in pages]
-    except UnreadableDocument:
+    except (UnreadableDocument, MemoryError):
+        # Out of memory is the reader's limit, not a broken file: the child reports it.
         raise
     except Exception as exc:
         raise UnreadableDocument(f"the PDF cannot be read ({type(exc).__name__})") from exc
@@ -216,6 +217,8 @@ def read_image(data: bytes) -> ReadText:
         frames = list(_frames(image))
     except Image.DecompressionBombError as exc:
         raise UnreadableDocument("the image has too many pixels") from exc
+    except MemoryError:
+        raise
     except Exception as exc:
         raise UnreadableDocument(f"the image cannot be decoded ({type(exc).__name__})") from exc
     if not ocr_available():
