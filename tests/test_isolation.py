@@ -67,13 +67,16 @@ async def test_another_tenants_objects_do_not_exist_for_you(
             assert response.json()["data"]["items"] == [], (path, params)
         assert (await tenant.http.get(path)).json()["data"]["items"], path
 
-    # Writes too: nothing of the owner's can be revoked or changed by another tenant.
-    for method, path, params in (
-        ("DELETE", f"/v1/accounts/{account.id}", None),
-        ("DELETE", "/v1/accounts", {"userId": user.id}),
-        ("POST", f"/v1/accounts/{account.id}/disableMonitor", None),
+    # Writes too: nothing of the owner's can be revoked, changed or exported by another
+    # tenant.
+    export = {"exportExtensionType": "CSV"}
+    for method, path, params, body in (
+        ("DELETE", f"/v1/accounts/{account.id}", None, None),
+        ("DELETE", "/v1/accounts", {"userId": user.id}, None),
+        ("POST", f"/v1/accounts/{account.id}/disableMonitor", None, None),
+        ("POST", f"/v1/accounts/{account.id}/exports/generate", None, export),
     ):
-        response = await intruder.request(method, path, params=params)
+        response = await intruder.request(method, path, params=params, json=body)
         assert (response.status_code, response.json()["code"]) == (404, "MISSING_RESOURCE")
     still = (await tenant.http.get(f"/v1/accounts/{account.id}")).json()["data"]
     assert (still["connectionStatus"], still["monitorStatus"]) == ("CONNECTED", "ACTIVE")

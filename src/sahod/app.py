@@ -21,6 +21,7 @@ from sahod.cds.endpoints import router as cds_router
 from sahod.config import Settings, get_settings
 from sahod.datapoints.endpoints import router as datapoints_router
 from sahod.errors import InvalidParameters, UnsupportedType
+from sahod.exports.endpoints import router as exports_router
 from sahod.files.endpoints import router as files_router
 from sahod.health.endpoints import router as health_router
 from sahod.kit import handlers
@@ -100,6 +101,7 @@ def api_router() -> APIRouter:
         webhooks_router,
         files_router,
         archives_router,
+        exports_router,
     ):
         v1.include_router(router)
     return v1

@@ -62,6 +62,31 @@ def _calls(user_id: str, account_id: str, point_ids: dict[DataPointKind, str]) -
         Call("GET", "/tasks"),
         Call("GET", "/tasks", params={"userId": user_id, "sourceId": account_id}),
         Call("GET", "/tasks/tsk-missing", expected=404),
+        Call(
+            "POST", f"/accounts/{account_id}/exports/generate", json={"exportExtensionType": "PDF"}
+        ),
+        Call(
+            "POST", f"/accounts/{account_id}/exports/generate", json={"exportExtensionType": "CSV"}
+        ),
+        Call(
+            "POST",
+            f"/accounts/{account_id}/exports/generate",
+            json={"exportExtensionType": "XLS"},
+            expected=400,
+        ),
+        Call(
+            "POST",
+            "/accounts/a-missing/exports/generate",
+            json={"exportExtensionType": "PDF"},
+            expected=404,
+        ),
+        Call(
+            "POST",
+            f"/accounts/{account_id}/exports/generate",
+            json={"exportExtensionType": "PDF"},
+            authenticated=False,
+            expected=401,
+        ),
         Call("POST", f"/accounts/{account_id}/disableMonitor"),
         Call("POST", "/accounts/a-missing/disableMonitor", expected=404),
         # DELETE /accounts?userId= is the Accounts document's; the contract file has only

@@ -22,6 +22,8 @@ CALLBACKS = (
     "onAccountConnected",
     "onAccountRemoved",
     "onAccountError",
+    "onUploadsCreated",
+    "onUploadsRemoved",
     "onTokenExpired",
     "onClose",
     "onUIEvent",
@@ -33,6 +35,8 @@ PAGE_EVENTS = (
     "MfaPageOpened",
     "ConnectSuccessPageOpened",
     "AccountRevokePageOpened",
+    "FileTypeListPageOpened",
+    "UploadPageOpened",
 )
 
 

@@ -151,10 +151,18 @@ def _signature(sealer: Sealer, tenant_id: str, file_id: str, expires: int, key_i
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
-def signed_url(settings: Settings, sealer: Sealer, row: StoredFile, now: datetime) -> str:
-    """A download URL for ``row`` valid for FILE_URL_TTL_SECONDS (never past the file's
-    own expiry)."""
-    expires = int(now.timestamp()) + settings.file_url_ttl_seconds
+def signed_url(
+    settings: Settings,
+    sealer: Sealer,
+    row: StoredFile,
+    now: datetime,
+    *,
+    ttl_seconds: int | None = None,
+) -> str:
+    """A download URL for ``row`` valid for ``ttl_seconds`` (FILE_URL_TTL_SECONDS unless
+    given: an export's link lives as long as its file), never past the file's own expiry."""
+    ttl = settings.file_url_ttl_seconds if ttl_seconds is None else ttl_seconds
+    expires = int(now.timestamp()) + ttl
     if row.expires_at is not None:
         expires = min(expires, int(row.expires_at.timestamp()))
     query = urlencode(

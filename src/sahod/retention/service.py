@@ -11,6 +11,7 @@ from sahod.accounts import repository as accounts_repository
 from sahod.accounts import service as accounts_service
 from sahod.archives import service as archives_service
 from sahod.config import Settings
+from sahod.exports import service as exports_service
 from sahod.files import service as files_service
 from sahod.retention import repository
 
@@ -44,6 +45,13 @@ async def revoke_expired_archives(
     ARCHIVE_REVOKED), a batch of archives whose ARCHIVE_RETENTION_DAYS have passed since
     their upload; how many."""
     return await archives_service.revoke_expired_batch(session, extras, settings, now)
+
+
+async def delete_revoked_accounts_exports(
+    session: AsyncSession, extras: dict[str, Any], settings: Settings, now: datetime
+) -> int:
+    """Delete the files of a batch of exports whose account was revoked; how many."""
+    return await exports_service.delete_revoked_accounts_exports(session, extras, settings, now)
 
 
 async def delete_expired_files(

@@ -50,10 +50,16 @@ async def sweep_now(services: Services[Any]) -> tuple[int, int]:
 
 
 async def sweep_documents(services: Services[Any], now: datetime) -> tuple[int, int]:
-    """Archives past ARCHIVE_RETENTION_DAYS revoked, then other expired files deleted, in
-    batches that commit on their own; (archives revoked, files deleted)."""
+    """Archives past ARCHIVE_RETENTION_DAYS revoked, revoked accounts' exports and other
+    expired files deleted, in batches that commit on their own; (archives revoked, files
+    deleted)."""
     archives = files = 0
-    for step in (service.revoke_expired_archives, service.delete_expired_files):
+    steps = (
+        service.revoke_expired_archives,
+        service.delete_revoked_accounts_exports,
+        service.delete_expired_files,
+    )
+    for step in steps:
         while True:
             async with session_scope(services.session_factory) as session:
                 done = await step(session, services.extras, services.settings, now)

@@ -48,6 +48,8 @@ CALLBACKS = (
     "onAccountConnected",
     "onAccountRemoved",
     "onAccountError",
+    "onUploadsCreated",
+    "onUploadsRemoved",
     "onTokenExpired",
     "onClose",
     "onUIEvent",
@@ -74,7 +76,7 @@ document.getElementById("open").addEventListener("click", function () {{
   window.modal = new SmileLinkModal({{
     userToken: userToken,
     templateId: "tpl-test",
-    enableSampleModel: false,
+    enableSampleModel: false,{options}
     {callbacks}
   }});
   window.modal.open();
@@ -83,9 +85,10 @@ document.getElementById("open").addEventListener("click", function () {{
 """
 
 
-def host_page(sahod_url: str) -> str:
+def host_page(sahod_url: str, *, enable_upload: bool = False) -> str:
     callbacks = ",\n    ".join(f'{name}: record("{name}")' for name in CALLBACKS)
-    return HOST_PAGE.format(sahod=sahod_url, callbacks=callbacks)
+    options = "\n    enableUpload: true," if enable_upload else ""
+    return HOST_PAGE.format(sahod=sahod_url, callbacks=callbacks, options=options)
 
 
 @dataclass
@@ -104,6 +107,7 @@ class HostSite:
     def start(self) -> None:
         pages = self.pages
         pages.setdefault("/", host_page(self.sahod_url))
+        pages.setdefault("/upload", host_page(self.sahod_url, enable_upload=True))
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
@@ -160,15 +164,22 @@ async def playwright(chromium: Path) -> AsyncIterator[Playwright]:
 
 
 async def launch(
-    driver: Playwright, profile: Path, viewport: dict[str, int] | None = None
+    driver: Playwright,
+    profile: Path,
+    viewport: dict[str, int] | None = None,
+    *,
+    phone: bool = False,
 ) -> BrowserContext:
-    """Debian's Chromium with a fresh user-data-dir."""
+    """Debian's Chromium with a fresh user-data-dir; ``phone``: a touch screen, as the
+    page's media queries (``pointer: coarse``) see a phone."""
     return await driver.chromium.launch_persistent_context(
         str(profile),
         executable_path=str(CHROMIUM),
         headless=True,
         args=CHROMIUM_ARGS,
         viewport=viewport or {"width": 1100, "height": 820},
+        is_mobile=phone,
+        has_touch=phone,
     )
 
 
@@ -187,8 +198,8 @@ class Browser:
     def widget(self) -> FrameLocator:
         return self.page.frame_locator("iframe.sahod-link-frame")
 
-    async def open(self, token: str) -> None:
-        await self.page.goto(f"{self.host.url}/?token={token}")
+    async def open(self, token: str, page: str = "/") -> None:
+        await self.page.goto(f"{self.host.url}{page}?token={token}")
         await self.page.click("#open")
 
     async def calls(self) -> list[dict[str, Any]]:

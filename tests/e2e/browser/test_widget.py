@@ -21,7 +21,8 @@ from tests.e2e.widget import Widget
 pytestmark = pytest.mark.slow
 
 ACCOUNT_KEYS = ["accountId", "providerId", "userId"]
-UI_EVENT_KEYS = ["account", "eventName", "eventTime", "mode", "userId"]
+ARCHIVE_KEYS = ["archiveId", "providerId", "status", "type", "userId"]
+UI_EVENT_KEYS = ["account", "archive", "eventName", "eventTime", "mode", "userId"]
 # Asks for a one-time code at every sign-in (others' devices are remembered).
 ALWAYS_MFA = ("alwaysmfa@sahod.test", "sandbox1")
 ISO_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
@@ -49,6 +50,7 @@ async def check_ui_events(browser: Browser, user: Widget) -> list[dict[str, Any]
         assert ISO_TIME.match(event["eventTime"]), event
         assert event["mode"] == "SANDBOX" and event["userId"] == user.user_id
         assert event["account"] is None or sorted(event["account"]) == ACCOUNT_KEYS
+        assert event["archive"] is None or sorted(event["archive"]) == ARCHIVE_KEYS
     return [args[0] for args in events]
 
 
@@ -148,7 +150,7 @@ async def test_connects_with_a_one_time_code(browser: Browser, user: Widget) -> 
     ]
     assert await browser.named("onAccountCreated") == [[expected]]
     assert await browser.named("onAccountConnected") == [[expected]]
-    assert await browser.named("onClose") == [[{"reason": "close"}]]
+    assert await browser.named("onClose") == [[{"reason": "exit"}]]
     events = await check_ui_events(browser, user)
     assert [(e["eventName"], e["account"]) for e in events] == [
         ("ConsentPageOpened", None),
@@ -236,7 +238,10 @@ async def test_a_token_already_expired_is_reported_at_once(browser: Browser) -> 
 
 
 async def test_closing_and_exiting(browser: Browser, user: Widget) -> None:
-    # The user presses Escape in the widget before finishing: exit.
+    """Smile's reasons: the x icon (and Escape, its keyboard twin) is close wherever the user
+    is; exit is Done on a success page (test_connects_with_a_one_time_code, the upload test);
+    error is leaving an error page (test_an_error_persona_is_named_and_can_be_retried)."""
+    # The user presses Escape in the widget before finishing: close.
     await browser.open(user.token)
     await browser.heading("Share your government records")
     await browser.page.keyboard.press("Escape")
@@ -244,7 +249,7 @@ async def test_closing_and_exiting(browser: Browser, user: Widget) -> None:
     assert await browser.page.locator("iframe").count() == 0
     assert await browser.page.evaluate("document.activeElement.id") == "open"
 
-    # The close button on the provider list: exit too.
+    # The x icon on the provider list: close too.
     await browser.page.click("#open")
     await browser.widget.get_by_role("button", name="Agree and continue").click()
     await browser.heading("Where are your records?")
@@ -257,8 +262,8 @@ async def test_closing_and_exiting(browser: Browser, user: Widget) -> None:
     await browser.page.evaluate("window.modal.close()")
     await browser.wait_for_call("onClose", 3)
     assert await browser.named("onClose") == [
-        [{"reason": "exit"}],
-        [{"reason": "exit"}],
+        [{"reason": "close"}],
+        [{"reason": "close"}],
         [{"reason": "close"}],
     ]
     assert await browser.page.locator(".sahod-link-overlay").count() == 0

@@ -60,10 +60,13 @@
         // Exactly as a tenant embeds the Smile SDK.
         new SmileLinkModal({
           userToken: userToken,
+          enableUpload: true,
           onAccountCreated: callback("onAccountCreated"),
           onAccountConnected: callback("onAccountConnected"),
           onAccountRemoved: callback("onAccountRemoved"),
           onAccountError: callback("onAccountError"),
+          onUploadsCreated: callback("onUploadsCreated"),
+          onUploadsRemoved: callback("onUploadsRemoved"),
           onTokenExpired: callback("onTokenExpired"),
           onClose: callback("onClose"),
           onUIEvent: callback("onUIEvent"),

@@ -1,7 +1,11 @@
 /*! Sahod Link SDK v2: the Smile-compatible SmileLinkModal. Apache-2.0.
  *
- *   new SmileLinkModal({ userToken, onAccountCreated, onAccountConnected, onAccountRemoved,
- *                        onAccountError, onTokenExpired, onClose, onUIEvent }).open();
+ *   new SmileLinkModal({ userToken, enableUpload, onAccountCreated, onAccountConnected,
+ *                        onAccountRemoved, onAccountError, onUploadsCreated, onUploadsRemoved,
+ *                        onTokenExpired, onClose, onUIEvent }).open();
+ *
+ * onClose's reason, as Smile documents it: "close" for the x icon (or Escape, or the host
+ * calling close()), "exit" for Done on a success page, "error" for leaving an error page.
  *
  * It opens the widget (/link/ on the Sahod server) in an iframe overlay and talks to it
  * with postMessage: it hands the widget the user token in the iframe URL's fragment (never
@@ -26,13 +30,16 @@
   var READY_TIMEOUT_MS = 30000;
   var REASONS = { close: 1, exit: 1, error: 1 };
   var ACCOUNT = ["accountId", "userId", "providerId"];
+  var UPLOADS = ["uploads", "userId"];
   // The arguments each callback gets, exactly as the Smile SDK documents them.
   var SHAPES = {
     onAccountCreated: ACCOUNT,
     onAccountConnected: ACCOUNT,
     onAccountRemoved: ACCOUNT,
     onAccountError: ACCOUNT.concat("errorCode"),
-    onUIEvent: ["eventName", "eventTime", "mode", "userId", "account"],
+    onUploadsCreated: UPLOADS,
+    onUploadsRemoved: UPLOADS,
+    onUIEvent: ["eventName", "eventTime", "mode", "userId", "account", "archive"],
   };
   var CSS =
     ".sahod-link-overlay{position:fixed;inset:0;z-index:2147483000;display:flex;" +
@@ -174,6 +181,7 @@
           type: "init",
           templateId: this.options.templateId || null,
           enableSampleModel: !!this.options.enableSampleModel,
+          enableUpload: this.options.enableUpload === true,
         },
         this.origin
       );
@@ -187,10 +195,11 @@
   };
 
   SmileLinkModal.prototype._keydown = function (event) {
-    // Focus in the host page while open (the widget handles Escape inside itself).
+    // Focus in the host page while open (the widget handles Escape inside itself): the
+    // keyboard's x icon.
     if (event.key === "Escape" && this._overlay) {
       event.preventDefault();
-      this._finish("exit");
+      this._finish("close");
     }
   };
 

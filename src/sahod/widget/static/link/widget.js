@@ -1,5 +1,5 @@
 /* The Sahod widget: consent, providers, sign-in, one-time code, live progress, success,
- * errors, and the user's connected accounts. It calls the Link API (/link/v1) with the
+ * errors, the user's connected accounts, and (with enableUpload) document uploads. It calls the Link API (/link/v1) with the
  * user's token as Bearer, and tells the SDK in the host page what happened by postMessage,
  * only ever to the host origin the SDK declared. Plain JS, no build step. */
 (function () {
@@ -29,6 +29,10 @@
     page: null,
     expired: false,
     follower: null,
+    enableUpload: false,
+    fileTypes: null, // GET /link/v1/fileTypes, once
+    fileType: null, // the document type being uploaded
+    uploads: [], // {key, names, archive, upload, error} shown on the upload page
   };
 
   // The 16 error codes in plain words ({p}: the portal's name).
@@ -96,13 +100,24 @@
     post({ type: "callback", name: name, payload: payload });
   }
 
-  function uiEvent(eventName, account) {
+  function archiveIds(archive) {
+    return {
+      archiveId: archive.id,
+      userId: archive.userId,
+      providerId: archive.providerId,
+      type: archive.type,
+      status: archive.state.status,
+    };
+  }
+
+  function uiEvent(eventName, account, archive) {
     callback("onUIEvent", {
       eventName: eventName,
       eventTime: new Date().toISOString(),
       mode: state.mode,
       userId: state.userId,
       account: account ? ids(account) : null,
+      archive: archive ? archiveIds(archive) : null,
     });
   }
 
@@ -115,11 +130,6 @@
     }
   }
 
-  function closeReason() {
-    if (state.page === "error" || state.page === "expired" || state.page === "fatal") return "error";
-    if (state.page === "success" || state.page === "accounts") return "close";
-    return "exit";
-  }
 
   window.addEventListener("message", function (event) {
     if (event.source !== window.parent || event.origin !== hostOrigin) return;
@@ -127,6 +137,8 @@
     if (data && data.source === "sahod-sdk" && data.type === "init") {
       // templateId and enableSampleModel are accepted for compatibility; one look for all.
       state.templateId = data.templateId || null;
+      state.enableUpload = data.enableUpload === true;
+      $("upload-offer").hidden = !state.enableUpload;
     }
   });
 
@@ -197,8 +209,10 @@
     mfa: "MfaPageOpened",
     success: "ConnectSuccessPageOpened",
     accounts: "AccountRevokePageOpened",
+    filetypes: "FileTypeListPageOpened",
+    upload: "UploadPageOpened",
   };
-  var BACK = { providers: "consent", login: "providers", accounts: "providers" };
+  var BACK = { providers: "consent", login: "providers", accounts: "providers", filetypes: "providers", upload: "filetypes" };
   var TITLES = {
     consent: "Share your records",
     providers: "Choose a provider",
@@ -210,6 +224,8 @@
     accounts: "Your accounts",
     expired: "Session expired",
     fatal: "Something went wrong",
+    filetypes: "Upload documents",
+    upload: "Upload documents",
   };
 
   function backTarget() {
@@ -224,7 +240,7 @@
     state.page = page;
     document.title = TITLES[page] + " · Sahod";
     $("back").hidden = !backTarget();
-    if (PAGE_EVENTS[page] && !options.silent) uiEvent(PAGE_EVENTS[page], options.account || null);
+    if (PAGE_EVENTS[page] && !options.silent) uiEvent(PAGE_EVENTS[page], options.account || null, null);
     var focus = options.focus || $(page).querySelector("h1");
     if (focus && (changed || options.focus)) focus.focus();
   }
@@ -283,6 +299,7 @@
     var count = listed().length;
     $("providers-manage").hidden = count === 0;
     $("providers-manage").textContent = "Your connected accounts (" + count + ")";
+    $("upload-offer").hidden = !state.enableUpload;
     show("providers");
   }
 
@@ -741,6 +758,244 @@
     refreshAccounts().then(renderAccounts, failed);
   }
 
+
+  // --- Uploading documents (enableUpload): a type, files, their analysis, removal ----------
+
+  var MAX_FILE_BYTES = 15 * 1024 * 1024;
+  var ARCHIVE_POLL_MS = 1000;
+  var FORMATS = { "application/pdf": "PDF", "image/png": "PNG", "image/jpeg": "JPEG", "image/tiff": "TIFF" };
+  var EXTENSIONS = { pdf: "PDF", png: "PNG", jpg: "JPEG", jpeg: "JPEG", tif: "TIFF", tiff: "TIFF" };
+  var uploadKeys = 0;
+
+  function showFileTypes() {
+    var list = $("filetype-list");
+    function render() {
+      list.textContent = "";
+      state.fileTypes.forEach(function (fileType) {
+        if (fileType.enabled === false || fileType.active === false) return;
+        var button = element("button", "provider");
+        button.type = "button";
+        var text = element("span");
+        text.appendChild(element("strong", "", fileType.typeLabel || fileType.type));
+        button.appendChild(text);
+        button.addEventListener("click", function () {
+          showUpload(fileType);
+        });
+        var item = element("li");
+        item.appendChild(button);
+        list.appendChild(item);
+      });
+    }
+    if (state.fileTypes) {
+      render();
+      show("filetypes");
+      return;
+    }
+    show("loading", { silent: true });
+    api("GET", "/link/v1/fileTypes").then(function (data) {
+      state.fileTypes = data.items || [];
+      render();
+      show("filetypes");
+    }, failed);
+  }
+
+  function showUpload(fileType) {
+    state.fileType = fileType;
+    state.uploads = state.uploads.filter(function (entry) {
+      return entry.archive && entry.archive.type === fileType.type && !removed(entry);
+    });
+    $("upload-h").textContent = "Upload your " + (fileType.typeLabel || fileType.type);
+    $("upload-error").hidden = true;
+    // A phone offers its camera; a desktop's picker is enough.
+    $("camera-field").hidden = !(window.matchMedia && window.matchMedia("(pointer: coarse)").matches);
+    renderUploads();
+    show("upload");
+    // The user's earlier documents of this type, so they can be removed here too.
+    api("GET", "/link/v1/archives").then(function (data) {
+      var known = {};
+      state.uploads.forEach(function (entry) {
+        if (entry.archive) known[entry.archive.id] = true;
+      });
+      (data.items || []).forEach(function (item) {
+        var archive = item.archive;
+        if (known[archive.id] || archive.type !== fileType.type || archive.state.status === "REVOKED") return;
+        state.uploads.push(entryOf(item, namesOf(archive)));
+        if (archive.state.status === "STARTED") watch(state.uploads[state.uploads.length - 1]);
+      });
+      if (state.page === "upload") renderUploads();
+    }, failed);
+  }
+
+  function entryOf(item, names) {
+    return { key: ++uploadKeys, names: names, archive: item.archive, upload: item.upload, error: null };
+  }
+
+  function namesOf(archive) {
+    return (archive.rawFiles || []).map(function (file) {
+      return file.name;
+    });
+  }
+
+  function removed(entry) {
+    return entry.archive && entry.archive.state.status === "REVOKED";
+  }
+
+  function formatOf(file) {
+    var dot = file.name.lastIndexOf(".");
+    return FORMATS[file.type] || (dot >= 0 ? EXTENSIONS[file.name.slice(dot + 1).toLowerCase()] : undefined);
+  }
+
+  function base64Of(file) {
+    return new Promise(function (resolve, reject) {
+      var reader = new FileReader();
+      reader.onload = function () {
+        var url = String(reader.result);
+        resolve(url.slice(url.indexOf(",") + 1));
+      };
+      reader.onerror = function () {
+        reject(reader.error);
+      };
+      reader.readAsDataURL(file);
+    });
+  }
+
+  function uploadProblem(message) {
+    $("upload-error").textContent = message;
+    $("upload-error").hidden = !message;
+  }
+
+  function picked(event) {
+    var input = event.target;
+    var files = Array.prototype.slice.call(input.files || []);
+    input.value = "";
+    if (!files.length) return;
+    uploadProblem("");
+    for (var i = 0; i < files.length; i++) {
+      if (!formatOf(files[i])) return uploadProblem(files[i].name + " is not a PDF, PNG, JPEG or TIFF file.");
+      if (files[i].size > MAX_FILE_BYTES) return uploadProblem(files[i].name + " is larger than 15 MB.");
+    }
+    // The files picked together are one document (the pages of one payslip, say).
+    var entry = { key: ++uploadKeys, names: files.map(function (f) { return f.name; }), archive: null, upload: null, error: null };
+    state.uploads.push(entry);
+    renderUploads();
+    announce("Uploading " + entry.names.join(", ") + "…");
+    Promise.all(files.map(base64Of)).then(function (contents) {
+      return api("POST", "/link/v1/archives", {
+        type: state.fileType.type,
+        rawFiles: files.map(function (file, index) {
+          return { name: file.name, fileExtensionType: formatOf(file), data: contents[index] };
+        }),
+      });
+    }).then(
+      function (created) {
+        entry.archive = created.archive;
+        entry.upload = created.upload;
+        callback("onUploadsCreated", { uploads: [created.upload], userId: state.userId });
+        uiEvent("ArchiveStarted", null, created.archive);
+        renderUploads();
+        watch(entry);
+      },
+      function (error) {
+        state.uploads.splice(state.uploads.indexOf(entry), 1);
+        renderUploads();
+        if (error.status === 401) return;
+        uploadProblem(error.status === 0 ? ERRORS.NETWORK[1] : error.message || "That file could not be uploaded.");
+      }
+    );
+  }
+
+  function watch(entry) {
+    function poll() {
+      setTimeout(function () {
+        if (state.expired || !entry.archive || entry.archive.state.status !== "STARTED") return;
+        api("GET", "/link/v1/archives/" + encodeURIComponent(entry.archive.id)).then(
+          function (view) {
+            if (entry.archive.state.status === "REVOKED") return;
+            entry.archive = view.archive;
+            entry.upload = view.upload;
+            var status = view.archive.state.status;
+            if (status === "STARTED") return poll();
+            uiEvent(status === "ANALYZED" ? "ArchiveAnalyzed" : "ArchiveFailed", null, view.archive);
+            announce(entry.names.join(", ") + ": " + describeUpload(entry)[0]);
+            if (state.page === "upload") renderUploads();
+          },
+          function (error) {
+            if (error.status !== 401 && error.status !== 404) poll();
+          }
+        );
+      }, ARCHIVE_POLL_MS);
+    }
+    poll();
+  }
+
+  var TYPE_WORDS = {
+    PAYSLIP: "payslip",
+    TAX_DOCUMENT: "BIR Form 2316",
+    EMPLOYMENT_CERTIFICATE: "certificate of employment",
+    CLEARANCE_NBI: "NBI clearance",
+  };
+
+  function describeUpload(entry) {
+    if (!entry.archive) return ["Uploading…", ""];
+    var now = entry.archive.state;
+    if (now.status === "STARTED") return ["Reading the document…", ""];
+    if (now.status === "ANALYZED") {
+      var found = entry.archive.classification && entry.archive.classification.fileType;
+      return ["Read" + (TYPE_WORDS[found] ? " as a " + TYPE_WORDS[found] : ""), "status-ok"];
+    }
+    if (now.status === "REVOKED") return ["Removed", ""];
+    return ["Could not be read: " + (now.errorMessage || "try a clearer copy."), "status-warn"];
+  }
+
+  function renderUploads() {
+    var list = $("upload-list");
+    list.textContent = "";
+    state.uploads.forEach(function (entry) {
+      var item = element("li", "account");
+      item.setAttribute("data-archive", entry.archive ? entry.archive.id : "");
+      var text = element("div");
+      text.appendChild(element("strong", "upload-name", entry.names.join(", ")));
+      var status = describeUpload(entry);
+      text.appendChild(element("small", status[1], status[0]));
+      item.appendChild(text);
+      if (entry.archive) {
+        var buttons = element("div", "buttons");
+        var remove = element("button", "secondary small", "Remove");
+        remove.type = "button";
+        remove.setAttribute("aria-label", "Remove " + entry.names.join(", "));
+        remove.addEventListener("click", function () {
+          removeUpload(entry, remove);
+        });
+        buttons.appendChild(remove);
+        item.appendChild(buttons);
+      }
+      list.appendChild(item);
+    });
+  }
+
+  function removeUpload(entry, button) {
+    button.disabled = true;
+    button.textContent = "Removing…";
+    api("DELETE", "/link/v1/archives/" + encodeURIComponent(entry.archive.id)).then(
+      function (view) {
+        entry.archive = view.archive;
+        entry.upload = view.upload;
+        state.uploads.splice(state.uploads.indexOf(entry), 1);
+        callback("onUploadsRemoved", { uploads: [view.upload], userId: state.userId });
+        uiEvent("ArchiveRevoked", null, view.archive);
+        announce(entry.names.join(", ") + " removed.");
+        renderUploads();
+        $("upload-h").focus();
+      },
+      function (error) {
+        if (error.status === 401) return;
+        button.disabled = false;
+        button.textContent = "Remove";
+        uploadProblem(error.status === 0 ? ERRORS.NETWORK[1] : error.message || "Removing did not work. Please try again.");
+      }
+    );
+  }
+
   // --- Wiring --------------------------------------------------------------------------------
 
   // The link token opens one session (it is spent doing so); the widget then uses the
@@ -804,16 +1059,18 @@
 
   function start() {
     $("close").addEventListener("click", function () {
-      closeWidget(closeReason());
+      closeWidget("close");
     });
     $("back").addEventListener("click", function () {
       var target = backTarget();
       if (target === "consent") showConsent();
       else if (target === "providers") showProviders();
       else if (target === "accounts") showAccounts();
+      else if (target === "filetypes") showFileTypes();
     });
     document.addEventListener("keydown", function (event) {
-      if (event.key === "Escape") closeWidget(closeReason());
+      // The keyboard's way to the x icon.
+      if (event.key === "Escape") closeWidget("close");
     });
     $("agree").addEventListener("click", showProviders);
     $("consent-manage").addEventListener("click", showAccounts);
@@ -829,7 +1086,7 @@
     });
     $("mfa-form").addEventListener("submit", submitCode);
     $("done").addEventListener("click", function () {
-      closeWidget("close");
+      closeWidget("exit");
     });
     $("another").addEventListener("click", showProviders);
     $("retry").addEventListener("click", retry);
@@ -841,7 +1098,13 @@
       closeWidget("error");
     });
     $("fatal-close").addEventListener("click", function () {
-      closeWidget(closeReason());
+      closeWidget("error");
+    });
+    $("upload-start").addEventListener("click", showFileTypes);
+    $("files").addEventListener("change", picked);
+    $("camera").addEventListener("change", picked);
+    $("upload-done").addEventListener("click", function () {
+      closeWidget("exit");
     });
     $("fatal-retry").addEventListener("click", boot);
 
