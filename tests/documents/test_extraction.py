@@ -142,6 +142,8 @@ OCR_CASES = [
 
 
 @needs_ocr
+# OCR takes seconds a case: in `make test`, not in the quick loop.
+@pytest.mark.slow
 @pytest.mark.parametrize("case", OCR_CASES, ids=[c.name for c in OCR_CASES])
 def test_scans_and_photos_are_read_field_by_field(case: OcrCase) -> None:
     fmt, data, expected = case.make()
@@ -162,6 +164,7 @@ SANDBOX_PHOTOS = [
 
 
 @needs_ocr
+@pytest.mark.slow
 @pytest.mark.parametrize(("persona", "file_name"), SANDBOX_PHOTOS)
 def test_sandbox_photos_are_read_exactly_enough(persona: str, file_name: str) -> None:
     doc = next(d for d in documents_for(persona, TODAY) if d.file_name == file_name)
@@ -198,6 +201,7 @@ def test_every_sandbox_photo() -> None:
 
 
 @needs_ocr
+@pytest.mark.slow
 def test_a_two_page_tiff_and_an_exif_rotated_photo() -> None:
     import io
 

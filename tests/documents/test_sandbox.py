@@ -61,6 +61,7 @@ def _digests(today: date) -> list[str]:
     return [hashlib.sha256(d.data()).hexdigest() for d in documents_for("george", today)]
 
 
+@pytest.mark.slow
 def test_documents_are_the_same_bytes_in_another_process() -> None:
     script = (
         "import hashlib, datetime\n"
