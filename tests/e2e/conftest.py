@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -36,20 +37,40 @@ class LiveServer:
         return self.process.base_url
 
 
-def create_tenant_with_cli(database_url: str, data_dir: Path, name: str) -> dict[str, str]:
+def run_cli(
+    database_url: str, data_dir: Path, *args: str, timeout: float = 120, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """`python -m sahod.cli ARGS` on the test database, with none of this shell's SAHOD_
+    settings (as an operator's fresh terminal would run it)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SAHOD_")}
     env.update({"SAHOD_DATABASE_URL": database_url, "SAHOD_DATA_DIR": str(data_dir)})
     env.update(SERVER_TEST_ENV)
-    done = subprocess.run(
-        [sys.executable, "-m", "sahod.cli", "tenants", "create", name, "--json"],
+    return subprocess.run(
+        [sys.executable, "-m", "sahod.cli", *args],
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
-        check=True,
+        timeout=timeout,
+        check=check,
     )
+
+
+def create_tenant_with_cli(database_url: str, data_dir: Path, name: str) -> dict[str, str]:
+    done = run_cli(database_url, data_dir, "tenants", "create", name, "--json")
     keys: dict[str, str] = json.loads(done.stdout.strip().splitlines()[-1])
     return keys
+
+
+def add_member_with_cli(
+    database_url: str, data_dir: Path, tenant_id: str, email: str, role: str
+) -> str:
+    """`sahod tenants add-member`; the password it prints once."""
+    done = run_cli(
+        database_url, data_dir, "tenants", "add-member", tenant_id, email, "--role", role
+    )
+    found = re.search(r"Password: (\S+)", done.stdout)
+    assert found, f"no password printed:\n{done.stdout}\n{done.stderr}"
+    return found.group(1)
 
 
 @contextmanager

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.e2e.server import SERVER_TEST_ENV, start_sahod
+from tests.e2e.conftest import create_tenant_with_cli, run_cli
+from tests.e2e.server import start_sahod
 
 
 def signs_in_to_the_portal(base_url: str, email: str, password: str) -> bool:
@@ -63,31 +66,16 @@ def test_serve_with_embedded_defaults_keeps_its_keys_and_data(tmp_path: Path) ->
 
 
 def test_tenants_create_prints_the_keys_once_as_json(tmp_path: Path, database_url: str) -> None:
-    import json
-    import os
-    import subprocess
-    import sys
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SAHOD_")}
-    env.update({"SAHOD_DATABASE_URL": database_url, "SAHOD_DATA_DIR": str(tmp_path)})
-    env.update(SERVER_TEST_ENV)
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sahod.cli",
-            "tenants",
-            "create",
-            "Bayad Lending",
-            "--mode",
-            "production",
-            "--json",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
+    done = run_cli(
+        database_url,
+        tmp_path,
+        "tenants",
+        "create",
+        "Bayad Lending",
+        "--mode",
+        "production",
+        "--json",
         timeout=60,
-        check=True,
     )
     keys = json.loads(done.stdout.strip().splitlines()[-1])
     assert set(keys) == {"tenantId", "apiKey", "apiSecret", "mode"}
@@ -99,35 +87,21 @@ def test_tenants_create_prints_the_keys_once_as_json(tmp_path: Path, database_ur
 def test_tenants_add_member_prints_a_password_once_and_refuses_what_it_cannot_do(
     tmp_path: Path, database_url: str
 ) -> None:
-    import os
-    import subprocess
-    import sys
-
-    from tests.e2e.conftest import create_tenant_with_cli
-
     tenant_id = create_tenant_with_cli(database_url, tmp_path, "Member Lending")["tenantId"]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SAHOD_")}
-    env.update({"SAHOD_DATABASE_URL": database_url, "SAHOD_DATA_DIR": str(tmp_path)})
-    env.update(SERVER_TEST_ENV)
     email = f"owner@{tenant_id}.example"
 
     def add(tenant: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "sahod.cli",
-                "tenants",
-                "add-member",
-                tenant,
-                email,
-                "--role",
-                "developer",
-            ],
-            env=env,
-            capture_output=True,
-            text=True,
+        return run_cli(
+            database_url,
+            tmp_path,
+            "tenants",
+            "add-member",
+            tenant,
+            email,
+            "--role",
+            "developer",
             timeout=60,
+            check=False,
         )
 
     done = add(tenant_id)

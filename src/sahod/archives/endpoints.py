@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
@@ -13,10 +15,12 @@ from sahod.archives.schemas import (
     ArchiveCreate,
     ArchiveOut,
     FileTypeOut,
-    UploadedFile,
     UploadOut,
 )
+from sahod.archives.service import ArchiveView
+from sahod.config import Settings
 from sahod.errors import MissingResource
+from sahod.kit.crypto import Sealer
 from sahod.kit.dates import EndDate, StartDate, check_range, day_after, day_start
 from sahod.kit.deps import AppClock, AppSettings, Page, Session
 from sahod.kit.envelope import EmptyEnvelope, Envelope, ListData, envelope, list_envelope
@@ -46,6 +50,30 @@ def _filter(
         created_from=day_start(start) if start else None,
         created_before=day_after(end) if end else None,
     )
+
+
+Shape = Callable[[ArchiveView, Settings, Sealer, datetime], dict[str, Any]]
+"""``service.archive_out`` or the deprecated ``service.upload_out``."""
+
+
+def _shown(
+    request: Request, clock: AppClock, settings: AppSettings, view: ArchiveView, shape: Shape
+) -> dict[str, Any]:
+    return shape(view, settings, request.app.state.runtime.sealer, clock.now())
+
+
+def _listed(
+    request: Request,
+    clock: AppClock,
+    settings: AppSettings,
+    page: Page,
+    views: list[ArchiveView],
+    shape: Shape,
+) -> Response:
+    result = page_of(views, page, lambda view: view.archive.seq)
+    now, sealer = clock.now(), request.app.state.runtime.sealer
+    items = [shape(view, settings, sealer, now) for view in result.items]
+    return list_envelope(request, items, result.next_cursor)
 
 
 @router.post("/archives", tags=["Archives"], response_model=Envelope[ArchiveOut])
@@ -80,15 +108,7 @@ async def create_archive(
         user_id=body.user_id,
         provider_id=TENANT_PROVIDED,
         declared_type=body.file_type,
-        uploads=[
-            UploadedFile(
-                name=raw.file_name,
-                extension_type=raw.file_extension_type,
-                content_base64=raw.file_content,
-                sub_type=raw.file_subtype,
-            )
-            for raw in body.raw_files
-        ],
+        uploads=[raw.uploaded() for raw in body.raw_files],
         now=now,
     )
     return envelope(request, service.archive_out(view, settings, runtime.sealer, now))
@@ -110,10 +130,7 @@ async def list_archives(
     """List archives, newest first; `startDate`/`endDate` compare the upload date (UTC)."""
     wanted = _filter(user_id, file_type, start_date, end_date)
     views = await service.list_archives(session, tenant, page, wanted)
-    result = page_of(views, page, lambda view: view.archive.seq)
-    now, sealer = clock.now(), request.app.state.runtime.sealer
-    items = [service.archive_out(view, settings, sealer, now) for view in result.items]
-    return list_envelope(request, items, result.next_cursor)
+    return _listed(request, clock, settings, page, views, service.archive_out)
 
 
 @router.get("/archives/{id}", tags=["Archives"], response_model=Envelope[ArchiveOut])
@@ -127,9 +144,7 @@ async def get_archive(
 ) -> Response:
     """Get an archive, with what its analysis found once it has run."""
     view = await service.get_archive(session, tenant.id, id)
-    return envelope(
-        request, service.archive_out(view, settings, request.app.state.runtime.sealer, clock.now())
-    )
+    return envelope(request, _shown(request, clock, settings, view, service.archive_out))
 
 
 @router.delete("/archives/{id}", tags=["Archives"], response_model=EmptyEnvelope)
@@ -167,10 +182,7 @@ async def list_uploads(
     """The archives in the deprecated Upload shape (without what the analysis found)."""
     wanted = _filter(user_id, None, start_date, end_date)
     views = await service.list_archives(session, tenant, page, wanted)
-    result = page_of(views, page, lambda view: view.archive.seq)
-    now, sealer = clock.now(), request.app.state.runtime.sealer
-    items = [service.upload_out(view, settings, sealer, now) for view in result.items]
-    return list_envelope(request, items, result.next_cursor)
+    return _listed(request, clock, settings, page, views, service.upload_out)
 
 
 @router.get("/uploads/{id}", tags=["Uploads"], deprecated=True, response_model=Envelope[UploadOut])
@@ -184,9 +196,7 @@ async def get_upload(
 ) -> Response:
     """An archive in the deprecated Upload shape."""
     view = await service.get_archive(session, tenant.id, id)
-    return envelope(
-        request, service.upload_out(view, settings, request.app.state.runtime.sealer, clock.now())
-    )
+    return envelope(request, _shown(request, clock, settings, view, service.upload_out))
 
 
 @router.get("/fileTypes", tags=["File Types"], response_model=Envelope[ListData[FileTypeOut]])

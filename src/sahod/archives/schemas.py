@@ -57,6 +57,14 @@ class FileObject(WireModel):
     file_extension_type: str = Field(max_length=10, description="PDF, PNG, JPG, JPEG or TIFF.")
     file_content: str = Field(description="The file's bytes, base64-encoded (15 MB at most).")
 
+    def uploaded(self) -> UploadedFile:
+        return UploadedFile(
+            name=self.file_name,
+            extension_type=self.file_extension_type,
+            content_base64=self.file_content,
+            sub_type=self.file_subtype,
+        )
+
 
 class ArchiveCreate(WireModel):
     """The contract's ArchiveCreateRequest. Its schema requires a ``files`` property it
@@ -78,6 +86,14 @@ class LinkRawFile(WireModel):
     file_extension_type: str = Field(max_length=10)
     data: str = Field(description="The file's bytes, base64-encoded (15 MB at most).")
     sub_type: str | None = Field(default=None, max_length=40)
+
+    def uploaded(self) -> UploadedFile:
+        return UploadedFile(
+            name=self.name,
+            extension_type=self.file_extension_type,
+            content_base64=self.data,
+            sub_type=self.sub_type,
+        )
 
 
 class LinkArchiveCreate(WireModel):

@@ -14,7 +14,7 @@ from starlette.responses import Response, StreamingResponse
 from sahod.accounts import service as accounts_service
 from sahod.accounts.schemas import ConnectionStatus
 from sahod.archives import service as archives_service
-from sahod.archives.schemas import USER_PROVIDED, LinkArchiveCreate, LinkArchiveOut, UploadedFile
+from sahod.archives.schemas import USER_PROVIDED, LinkArchiveCreate, LinkArchiveOut
 from sahod.archives.service import ArchiveView
 from sahod.db import session_scope
 from sahod.errors import InvalidParameters, InvalidToken, MissingResource
@@ -332,15 +332,7 @@ async def create_archive(
         user_id=context.user_id,
         provider_id=USER_PROVIDED,
         declared_type=body.type,
-        uploads=[
-            UploadedFile(
-                name=raw.name,
-                extension_type=raw.file_extension_type,
-                content_base64=raw.data,
-                sub_type=raw.sub_type,
-            )
-            for raw in body.raw_files
-        ],
+        uploads=[raw.uploaded() for raw in body.raw_files],
         now=now,
     )
     return envelope(request, _archive_pair(request, view, now), status_code=201)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -43,6 +44,9 @@ FAST = {
     "SAHOD_WORKER_CONCURRENCY": "10",
 }
 GEORGE = ("gpalomero1234@smileapi.io", "123456")
+GEORGE_CODE = "1234"
+WIDE = {"width": 1400, "height": 900}
+PHONE = {"width": 390, "height": 844}
 CALLBACKS = (
     "onAccountCreated",
     "onAccountConnected",
@@ -183,6 +187,38 @@ async def launch(
     )
 
 
+@asynccontextmanager
+async def opened_page(
+    driver: Playwright,
+    profile: Path,
+    viewport: dict[str, int] | None = None,
+    *,
+    phone: bool = False,
+) -> AsyncIterator[tuple[BrowserContext, Page]]:
+    """:func:`launch`'s first tab; on the way out the browser closes, and an uncaught error
+    in the page fails the test."""
+    context = await launch(driver, profile, viewport, phone=phone)
+    page = context.pages[0] if context.pages else await context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        yield context, page
+    finally:
+        await context.close()
+    assert not errors, f"uncaught errors in the page: {errors}"
+
+
+async def sign_in_as_george(widget: FrameLocator) -> None:
+    """In an opened widget: consent, My.SSS, George's sign-in, and his one-time code typed
+    (the caller presses Verify)."""
+    await widget.get_by_role("button", name="Agree and continue").click()
+    await widget.get_by_role("button", name="My.SSS").click()
+    await widget.get_by_label("User ID, e-mail or SS number", exact=True).fill(GEORGE[0])
+    await widget.get_by_label("Password", exact=True).fill(GEORGE[1])
+    await widget.locator("#login-submit").click()
+    await widget.get_by_label("One-time code", exact=True).fill(GEORGE_CODE)
+
+
 @dataclass
 class Browser:
     """One tenant page with the SDK, and helpers to look into the widget's iframe."""
@@ -244,18 +280,11 @@ async def browser(
     tmp_path: Path,
     request: pytest.FixtureRequest,
 ) -> AsyncIterator[Browser]:
-    context = await launch(playwright, tmp_path / "profile")
-    page = context.pages[0] if context.pages else await context.new_page()
-    name = request.node.name.removeprefix("test_")
-    opened = Browser(context, page, host, server.base_url, name)
-    context.on("request", lambda r: opened.requests.append(r.url))
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    try:
+    async with opened_page(playwright, tmp_path / "profile") as (context, page):
+        name = request.node.name.removeprefix("test_")
+        opened = Browser(context, page, host, server.base_url, name)
+        context.on("request", lambda r: opened.requests.append(r.url))
         yield opened
-    finally:
-        await context.close()
-    assert not errors, f"uncaught errors in the page: {errors}"
 
 
 def sql(database_url: str, statement: str, *params: object) -> None:

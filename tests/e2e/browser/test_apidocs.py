@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import BrowserContext, Page, Playwright, Route
 
-from tests.e2e.browser.conftest import launch
+from tests.e2e.browser.conftest import opened_page
 from tests.e2e.conftest import LiveServer
 
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "apidocs"
@@ -28,28 +28,21 @@ class Offline:
 async def offline(
     playwright: Playwright, server: LiveServer, tmp_path: Path
 ) -> AsyncIterator[Offline]:
-    context = await launch(playwright, tmp_path / "profile")
-    page = context.pages[0] if context.pages else await context.new_page()
-    opened = Offline(context, page)
+    async with opened_page(playwright, tmp_path / "profile") as (context, page):
+        opened = Offline(context, page)
 
-    async def only_sahod(route: Route) -> None:
-        url = route.request.url
-        if url.startswith(server.base_url) or url.startswith(("data:", "blob:")):
-            await route.continue_()
-        else:
-            # As on a server without internet access: any other host is unreachable.
-            opened.refused.append(url)
-            await route.abort("internetdisconnected")
+        async def only_sahod(route: Route) -> None:
+            url = route.request.url
+            if url.startswith(server.base_url) or url.startswith(("data:", "blob:")):
+                await route.continue_()
+            else:
+                # As on a server without internet access: any other host is unreachable.
+                opened.refused.append(url)
+                await route.abort("internetdisconnected")
 
-    await context.route("**/*", only_sahod)
-    page.on("console", lambda message: opened.console.append(message.text))
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    try:
+        await context.route("**/*", only_sahod)
+        page.on("console", lambda message: opened.console.append(message.text))
         yield opened
-    finally:
-        await context.close()
-    assert not errors, f"uncaught errors in the page: {errors}"
 
 
 def _csp_violations(console: list[str]) -> list[str]:

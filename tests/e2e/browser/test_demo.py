@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Playwright
 
-from tests.e2e.browser.conftest import ARTIFACTS, GEORGE, launch
+from tests.e2e.browser.conftest import ARTIFACTS, WIDE, opened_page, sign_in_as_george
 from tests.e2e.server import SahodProcess, free_port, start_sahod
 
 pytestmark = pytest.mark.slow
@@ -40,18 +40,11 @@ async def test_the_demo_connects_an_account_and_shows_callbacks_and_webhooks(
     assert "/portal/" in output and "developer@sandbox.sahod.test" in output
     site = demo.printed(r"Open (http://\S+) in your browser")
 
-    context = await launch(playwright, tmp_path / "profile", {"width": 1400, "height": 900})
-    page = context.pages[0] if context.pages else await context.new_page()
-    try:
+    async with opened_page(playwright, tmp_path / "profile", WIDE) as (_context, page):
         await page.goto(site)
         await page.get_by_role("button", name="Connect an account").click()
         widget = page.frame_locator("iframe.sahod-link-frame")
-        await widget.get_by_role("button", name="Agree and continue").click()
-        await widget.get_by_role("button", name="My.SSS").click()
-        await widget.get_by_label("User ID, e-mail or SS number", exact=True).fill(GEORGE[0])
-        await widget.get_by_label("Password", exact=True).fill(GEORGE[1])
-        await widget.locator("#login-submit").click()
-        await widget.get_by_label("One-time code", exact=True).fill("1234")
+        await sign_in_as_george(widget)
         await widget.get_by_role("button", name="Verify").click()
         await widget.locator("section:not([hidden]) h1", has_text="Connected").wait_for(
             timeout=60_000
@@ -70,6 +63,4 @@ async def test_the_demo_connects_an_account_and_shows_callbacks_and_webhooks(
         await page.locator("#records", has_text="sss · CONNECTED").wait_for()
         await page.locator("#records", has_text="contributions").wait_for(timeout=30_000)
         await page.screenshot(path=str(ARTIFACTS / "demo-records.png"))
-    finally:
-        await context.close()
     assert demo.stop(signal.SIGINT) == 0

@@ -5,10 +5,7 @@ is photographed under test-artifacts/portal/ (on a desktop and on a phone)."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -17,41 +14,12 @@ import psycopg
 import pytest
 from playwright.async_api import Page, Playwright
 
-from tests.e2e.browser.conftest import GEORGE, launch
-from tests.e2e.conftest import LiveServer
-from tests.e2e.server import SERVER_TEST_ENV
+from tests.e2e.browser.conftest import GEORGE, PHONE, WIDE, opened_page
+from tests.e2e.conftest import LiveServer, add_member_with_cli
 from tests.e2e.widget import Widget
 from tests.webhooks.receiver import Receiver
 
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "portal"
-PHONE = {"width": 390, "height": 844}
-
-
-def add_member_with_cli(database_url: str, data_dir: Path, tenant_id: str, email: str) -> str:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SAHOD_")}
-    env.update({"SAHOD_DATABASE_URL": database_url, "SAHOD_DATA_DIR": str(data_dir)})
-    env.update(SERVER_TEST_ENV)
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sahod.cli",
-            "tenants",
-            "add-member",
-            tenant_id,
-            email,
-            "--role",
-            "owner",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    found = re.search(r"Password: (\S+)", done.stdout)
-    assert found, done.stdout
-    return found.group(1)
 
 
 def tenant_of(database_url: str, api_key: str) -> str:
@@ -89,7 +57,7 @@ async def test_a_member_signs_in_manages_keys_explores_a_user_and_redelivers_a_w
     base = server.base_url
     tenant_id = tenant_of(database_url, server.api_key)
     password = add_member_with_cli(
-        database_url, tmp_path / "cli", tenant_id, "owner@browser.example"
+        database_url, tmp_path / "cli", tenant_id, "owner@browser.example", "owner"
     )
     async with httpx.AsyncClient(
         base_url=base, auth=(server.api_key, server.api_secret), timeout=30
@@ -112,20 +80,20 @@ async def test_a_member_signs_in_manages_keys_explores_a_user_and_redelivers_a_w
         await widget.close()
     await receiver.wait_for(lambda posts: any(p.json()["type"] == "TASK_FINISHED" for p in posts))
 
-    context = await launch(playwright, tmp_path / "profile", {"width": 1280, "height": 900})
-    page = context.pages[0] if context.pages else await context.new_page()
-    portal = Portal(page, base)
-    context.on(
-        "request",
-        lambda r: None if r.url.startswith(base) else portal.outside.append(r.url),
-    )
-    page.on(
-        "console",
-        lambda m: (
-            portal.csp_violations.append(m.text) if "Content Security Policy" in m.text else None
-        ),
-    )
-    try:
+    async with opened_page(playwright, tmp_path / "profile", WIDE) as (context, page):
+        portal = Portal(page, base)
+        context.on(
+            "request",
+            lambda r: None if r.url.startswith(base) else portal.outside.append(r.url),
+        )
+        page.on(
+            "console",
+            lambda m: (
+                portal.csp_violations.append(m.text)
+                if "Content Security Policy" in m.text
+                else None
+            ),
+        )
         # Signed out, any page leads to the sign-in form, and back after it.
         await page.goto(f"{base}/portal/keys")
         await page.get_by_role("heading", name="Sign in").wait_for()
@@ -235,7 +203,5 @@ async def test_a_member_signs_in_manages_keys_explores_a_user_and_redelivers_a_w
         # Sign out.
         await page.get_by_role("button", name="Sign out").click()
         await page.get_by_role("heading", name="Sign in").wait_for()
-    finally:
-        await context.close()
     assert portal.outside == [], f"requests outside the server: {portal.outside}"
     assert portal.csp_violations == [], portal.csp_violations

@@ -8,9 +8,6 @@ from __future__ import annotations
 import asyncio
 import json
 import math
-import os
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -23,11 +20,10 @@ import httpx
 import pytest
 from playwright.async_api import ConsoleMessage, Page, Playwright
 
-from tests.e2e.browser.conftest import FAST, GEORGE, launch
-from tests.e2e.conftest import create_tenant_with_cli
+from tests.e2e.browser.conftest import FAST, PHONE, WIDE, opened_page, sign_in_as_george
+from tests.e2e.conftest import add_member_with_cli, create_tenant_with_cli
 from tests.e2e.server import (
     OPERATOR_HEADERS,
-    SERVER_TEST_ENV,
     SahodProcess,
     free_port,
     start_sahod,
@@ -59,35 +55,6 @@ class PortalServer:
         return self.process.base_url
 
 
-def add_member_with_cli(database_url: str, data_dir: Path, tenant_id: str, email: str) -> str:
-    """`sahod tenants add-member … --role developer`; the password it prints once."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SAHOD_")}
-    env.update({"SAHOD_DATABASE_URL": database_url, "SAHOD_DATA_DIR": str(data_dir)})
-    env.update(SERVER_TEST_ENV)
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sahod.cli",
-            "tenants",
-            "add-member",
-            tenant_id,
-            email,
-            "--role",
-            "developer",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    for line in done.stdout.splitlines():
-        if line.strip().startswith("Password:"):
-            return line.split(":", 1)[1].strip()
-    raise AssertionError(f"no password printed:\n{done.stdout}\n{done.stderr}")
-
-
 @pytest.fixture(scope="module")
 def portal_server(
     database_url: str, tmp_path_factory: pytest.TempPathFactory
@@ -95,7 +62,7 @@ def portal_server(
     data_dir = tmp_path_factory.mktemp("portal-live")
     keys = create_tenant_with_cli(database_url, data_dir, "Portal Live Tenant")
     email = f"dev-{keys['tenantId']}@acme.example"
-    password = add_member_with_cli(database_url, data_dir, keys["tenantId"], email)
+    password = add_member_with_cli(database_url, data_dir, keys["tenantId"], email, "developer")
     process = start_sahod(
         ["serve"],
         env={
@@ -140,27 +107,20 @@ async def portal(
     playwright: Playwright, portal_server: PortalServer, tmp_path: Path
 ) -> AsyncIterator[PortalPage]:
     """A browser signed in to the portal as the tenant's developer."""
-    context = await launch(playwright, tmp_path / "profile", {"width": 1400, "height": 900})
-    page = context.pages[0] if context.pages else await context.new_page()
-    opened = PortalPage(page, portal_server.base_url)
-    context.on("request", lambda r: opened.requests.append(r.url))
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    async with opened_page(playwright, tmp_path / "profile", WIDE) as (context, page):
+        opened = PortalPage(page, portal_server.base_url)
+        context.on("request", lambda r: opened.requests.append(r.url))
 
-    def on_console(message: ConsoleMessage) -> None:
-        opened.console.append(message.text)
+        def on_console(message: ConsoleMessage) -> None:
+            opened.console.append(message.text)
 
-    page.on("console", on_console)
-    try:
+        page.on("console", on_console)
         await page.goto(f"{portal_server.base_url}/portal/")
         await page.get_by_label("E-mail").fill(portal_server.email)
         await page.get_by_label("Password").fill(portal_server.password)
         await page.get_by_role("button", name="Sign in").click()
         await page.get_by_role("heading", name="Portal Live Tenant").wait_for()
         yield opened
-    finally:
-        await context.close()
-    assert not errors, f"uncaught errors in the page: {errors}"
 
 
 async def hour_of(api: httpx.AsyncClient, provider: str) -> dict[str, Any]:
@@ -340,12 +300,7 @@ async def run_the_emulator(portal: PortalPage, server: PortalServer) -> None:
 
     await page.get_by_role("button", name="Open the widget").click()
     widget = page.frame_locator("iframe.sahod-link-frame")
-    await widget.get_by_role("button", name="Agree and continue").click()
-    await widget.get_by_role("button", name="My.SSS").click()
-    await widget.get_by_label("User ID, e-mail or SS number", exact=True).fill(GEORGE[0])
-    await widget.get_by_label("Password", exact=True).fill(GEORGE[1])
-    await widget.locator("#login-submit").click()
-    await widget.get_by_label("One-time code", exact=True).fill("1234")
+    await sign_in_as_george(widget)
     await portal.shot("emulator-code", full_page=False)
     await widget.get_by_role("button", name="Verify").click()
     await widget.locator("section:not([hidden]) h1", has_text="Connected").wait_for(timeout=60_000)
@@ -398,10 +353,8 @@ async def run_the_emulator(portal: PortalPage, server: PortalServer) -> None:
 async def test_on_a_phone_the_pages_fit_and_the_widget_fills_the_screen(
     playwright: Playwright, portal_server: PortalServer, tmp_path: Path
 ) -> None:
-    context = await launch(playwright, tmp_path / "phone", {"width": 390, "height": 844})
-    page = context.pages[0] if context.pages else await context.new_page()
-    phone = PortalPage(page, portal_server.base_url)
-    try:
+    async with opened_page(playwright, tmp_path / "phone", PHONE) as (_context, page):
+        phone = PortalPage(page, portal_server.base_url)
         await page.goto(f"{portal_server.base_url}/portal/sign-in")
         await page.get_by_label("E-mail").fill(portal_server.email)
         await page.get_by_label("Password").fill(portal_server.password)
@@ -435,6 +388,4 @@ async def test_on_a_phone_the_pages_fit_and_the_widget_fills_the_screen(
         await page.keyboard.press("Escape")
         await page.locator('#emulator-log li[data-name="onClose"]').wait_for()
         assert await frame.count() == 0
-    finally:
-        await context.close()
     assert phone.outside_requests() == []

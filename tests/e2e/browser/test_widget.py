@@ -13,7 +13,7 @@ import httpx
 import pytest
 from playwright.async_api import Playwright
 
-from tests.e2e.browser.conftest import GEORGE, Browser, HostSite, launch, sql
+from tests.e2e.browser.conftest import GEORGE, PHONE, Browser, HostSite, opened_page, sql
 from tests.e2e.conftest import LiveServer
 from tests.e2e.server import OPERATOR_HEADERS
 from tests.e2e.widget import Widget
@@ -446,10 +446,8 @@ async def test_a_phone_and_a_keyboard_are_enough(
 ) -> None:
     """On a phone-sized screen, with the keyboard alone: every page fits without sideways
     scrolling, every field has a label, and each new page takes the focus to its heading."""
-    context = await launch(playwright, tmp_path / "phone", {"width": 390, "height": 844})
-    page = context.pages[0] if context.pages else await context.new_page()
-    browser = Browser(context, page, host, server.base_url, "phone")
-    try:
+    async with opened_page(playwright, tmp_path / "phone", PHONE) as (context, page):
+        browser = Browser(context, page, host, server.base_url, "phone")
         await page.goto(f"{host.url}/?token={user.token}")
         await page.focus("#open")
         await page.keyboard.press("Enter")
@@ -511,5 +509,3 @@ async def test_a_phone_and_a_keyboard_are_enough(
         await page.keyboard.press("Enter")
         await page.wait_for_function("window.calls.some(c => c.name === 'onClose')")
         assert await page.evaluate("document.activeElement.id") == "open"
-    finally:
-        await context.close()

@@ -13,13 +13,12 @@ import pytest
 from PIL import Image
 from playwright.async_api import Playwright
 
-from tests.e2e.browser.conftest import Browser, HostSite, launch
+from tests.e2e.browser.conftest import PHONE, Browser, HostSite, opened_page
 from tests.e2e.conftest import LiveServer
 from tests.e2e.widget import Widget
 
 pytestmark = pytest.mark.slow
 
-PHONE = {"width": 390, "height": 844}
 UPLOAD_KEYS = ["createdAt", "id", "providerId", "rawFiles", "state", "type", "userId"]
 
 
@@ -34,17 +33,10 @@ async def user(server: LiveServer) -> AsyncIterator[Widget]:
 async def phone(
     playwright: Playwright, host: HostSite, server: LiveServer, tmp_path: Path
 ) -> AsyncIterator[Browser]:
-    context = await launch(playwright, tmp_path / "phone", PHONE, phone=True)
-    page = context.pages[0] if context.pages else await context.new_page()
-    opened = Browser(context, page, host, server.base_url, "upload-phone")
-    context.on("request", lambda r: opened.requests.append(r.url))
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    try:
+    async with opened_page(playwright, tmp_path / "phone", PHONE, phone=True) as (context, page):
+        opened = Browser(context, page, host, server.base_url, "upload-phone")
+        context.on("request", lambda r: opened.requests.append(r.url))
         yield opened
-    finally:
-        await context.close()
-    assert not errors, f"uncaught errors in the page: {errors}"
 
 
 async def sandbox_payslip(server: LiveServer, tmp_path: Path) -> tuple[Path, dict[str, Any]]:
