@@ -1,5 +1,6 @@
 """Every query of archives. Tenant-facing ones start from ``_archives(tenant_id)``;
-``expired_archives`` spans tenants on purpose (the retention sweep is the operator's)."""
+``expired_archives_across_tenants`` spans tenants on purpose (the retention sweep is the
+operator's)."""
 
 from __future__ import annotations
 
@@ -79,7 +80,9 @@ async def user_archives(session: AsyncSession, tenant_id: str, user_id: str) -> 
     return list(rows.scalars())
 
 
-async def expired_archives(session: AsyncSession, before: datetime, batch: int) -> list[Archive]:
+async def expired_archives_across_tenants(
+    session: AsyncSession, before: datetime, batch: int
+) -> list[Archive]:
     """Up to ``batch`` archives past their expiry and not revoked, locked, skipping those
     a running job holds (the next sweep takes them)."""
     rows = await session.execute(

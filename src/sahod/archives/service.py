@@ -267,7 +267,7 @@ async def revoke_expired_batch(
 ) -> int:
     """Revoke (files deleted, ARCHIVE_REVOKED) up to a batch of archives whose retention
     has passed; how many."""
-    expired = await repository.expired_archives(session, now, EXPIRE_BATCH)
+    expired = await repository.expired_archives_across_tenants(session, now, EXPIRE_BATCH)
     for archive in expired:
         await _revoke_locked(session, extras, settings, archive, now)
     return len(expired)

@@ -1,7 +1,8 @@
 """Every query of stored files and their bytes.
 
-Tenant-facing queries start from ``_files(tenant_id)``. ``expired_files`` spans tenants on
-purpose: the retention sweep is the operator's; what it then deletes is scoped by tenant.
+Tenant-facing queries start from ``_files(tenant_id)``. ``expired_files_across_tenants``
+spans tenants on purpose: the retention sweep is the operator's; what it then deletes is
+scoped by tenant.
 """
 
 from __future__ import annotations
@@ -57,7 +58,9 @@ async def mark_deleted(
     )
 
 
-async def expired_files(session: AsyncSession, now: datetime, batch: int) -> list[StoredFile]:
+async def expired_files_across_tenants(
+    session: AsyncSession, now: datetime, batch: int
+) -> list[StoredFile]:
     """Up to ``batch`` files whose expiry has passed and whose bytes are still kept,
     locked, skipping those another sweep holds."""
     rows = await session.execute(

@@ -142,7 +142,7 @@ def _store_named(stores: dict[str, FileStore], name: str) -> FileStore:
 
 
 async def expired_files(session: AsyncSession, now: datetime) -> list[StoredFile]:
-    return await repository.expired_files(session, now, EXPIRE_BATCH)
+    return await repository.expired_files_across_tenants(session, now, EXPIRE_BATCH)
 
 
 def _signature(sealer: Sealer, tenant_id: str, file_id: str, expires: int, key_id: str) -> str:

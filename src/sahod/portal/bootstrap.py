@@ -32,14 +32,14 @@ async def ensure_sandbox_member(
     path = _member_file(data_dir)
     if path.exists():
         saved = json.loads(path.read_text())
-        member = await repository.member_for_sign_in(session, saved["email"])
+        member = await repository.member_for_sign_in_across_tenants(session, saved["email"])
         if (
             member is not None
             and member.tenant_id == tenant_id
             and await service.password_matches(saved["password"], member.password_hash)
         ):
             return saved["email"], saved["password"]
-    member = await repository.member_for_sign_in(session, SANDBOX_MEMBER_EMAIL)
+    member = await repository.member_for_sign_in_across_tenants(session, SANDBOX_MEMBER_EMAIL)
     if member is not None:
         # The file was lost or the tenant was made anew: a fresh password for the address.
         await repository.delete_member(session, member.tenant_id, member.id)

@@ -25,13 +25,13 @@ async def add_member(session: AsyncSession, member: Member) -> None:
     await session.flush()
 
 
-async def email_taken(session: AsyncSession, email: str) -> bool:
+async def email_taken_across_tenants(session: AsyncSession, email: str) -> bool:
     """Across tenants: an e-mail signs in to one tenant only."""
     found = await session.execute(select(Member.id).where(func.lower(Member.email) == email))
     return found.first() is not None
 
 
-async def member_for_sign_in(session: AsyncSession, email: str) -> Member | None:
+async def member_for_sign_in_across_tenants(session: AsyncSession, email: str) -> Member | None:
     """The member an e-mail signs in as, locked for the update of its failure counter
     (before any tenant is known: the e-mail decides it)."""
     return (
@@ -68,7 +68,7 @@ async def add_session(session: AsyncSession, row: PortalSession) -> None:
     await session.flush()
 
 
-async def live_session(
+async def live_session_across_tenants(
     session: AsyncSession, token_hash: str, now: datetime
 ) -> tuple[PortalSession, Member, Tenant] | None:
     """The session a cookie names, with its member and tenant (the cookie decides the
@@ -94,7 +94,7 @@ async def extend_session(
     )
 
 
-async def end_session(session: AsyncSession, token_hash: str) -> None:
+async def end_session_across_tenants(session: AsyncSession, token_hash: str) -> None:
     await session.execute(delete(PortalSession).where(PortalSession.token_hash == token_hash))
 
 
@@ -106,6 +106,6 @@ async def end_member_sessions(session: AsyncSession, tenant_id: str, member_id: 
     )
 
 
-async def delete_expired_sessions(session: AsyncSession, now: datetime) -> None:
+async def delete_expired_sessions_across_tenants(session: AsyncSession, now: datetime) -> None:
     """Across tenants: housekeeping at sign-in."""
     await session.execute(delete(PortalSession).where(PortalSession.expires_at <= now))

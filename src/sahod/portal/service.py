@@ -87,7 +87,7 @@ async def create_member(
     email = normalized_email(email)
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidParameters(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
-    if await repository.email_taken(session, email):
+    if await repository.email_taken_across_tenants(session, email):
         raise InvalidParameters(f"email {email} is already a portal member")
     password = password or new_password()
     member = Member(
@@ -121,12 +121,12 @@ async def sign_in(
 ) -> SignInOutcome:
     """Checks the password; ``dev_portal_lockout_failures`` wrong ones in a row lock the
     member out for ``dev_portal_lockout_minutes``, whatever is tried meanwhile."""
-    await repository.delete_expired_sessions(session, now)
+    await repository.delete_expired_sessions_across_tenants(session, now)
     if "\x00" in email:
         # No address holds one (and PostgreSQL text cannot): as any unknown e-mail.
         await password_matches(password, await asyncio.to_thread(_dummy_hash))
         return SignInOutcome(None, _WRONG)
-    member = await repository.member_for_sign_in(session, email.strip().lower())
+    member = await repository.member_for_sign_in_across_tenants(session, email.strip().lower())
     if member is None:
         await password_matches(password, await asyncio.to_thread(_dummy_hash))
         return SignInOutcome(None, _WRONG)
@@ -170,7 +170,7 @@ async def signed_in(
     """The member a session cookie signs in, its sign-in prolonged; None when it has
     ended."""
     token_hash = hash_secret(token)
-    found = await repository.live_session(session, token_hash, now)
+    found = await repository.live_session_across_tenants(session, token_hash, now)
     if found is None:
         return None
     row, member, tenant = found
@@ -191,7 +191,7 @@ async def signed_in(
 
 
 async def sign_out(session: AsyncSession, token: str) -> None:
-    await repository.end_session(session, hash_secret(token))
+    await repository.end_session_across_tenants(session, hash_secret(token))
 
 
 # --- members, managed by owners ------------------------------------------------------

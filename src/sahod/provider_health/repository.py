@@ -17,12 +17,18 @@ from sahod.tasks.schemas import TaskOutcome, TaskStatus, TaskType
 SIGN_IN_OUTCOMES = (TaskOutcome.SUCCEEDED, TaskOutcome.FAILED)
 
 
+def provider_tasks_across_tenants(provider_id: str, *columns: Any) -> Select[Any]:
+    """Where every query here starts: one provider's tasks in every tenant. This is on
+    purpose (a portal's health is the same for every tenant), and it is why only
+    aggregates may be selected from it."""
+    return select(*columns).where(Task.provider_id == provider_id)
+
+
 def provider_sign_ins(provider_id: str, since: datetime, *columns: Any) -> Select[Any]:
-    """Where every query here starts: one provider's sign-ins (link and sync tasks that
-    finished succeeded or failed; a cancelled one says nothing of the portal) since an
-    instant, across every tenant, through ix_tasks_provider_finished."""
-    return select(*columns).where(
-        Task.provider_id == provider_id,
+    """One provider's sign-ins (link and sync tasks that finished succeeded or failed; a
+    cancelled one says nothing of the portal) since an instant, through
+    ix_tasks_provider_finished."""
+    return provider_tasks_across_tenants(provider_id, *columns).where(
         Task.finished_at >= since,
         Task.status == TaskStatus.FINISHED,
         Task.outcome.in_(SIGN_IN_OUTCOMES),
@@ -78,8 +84,7 @@ async def connect_times(
             func.percentile_cont(0.5).within_group(seconds).filter(within),
             func.percentile_cont(0.95).within_group(seconds).filter(within),
         ]
-    statement = select(*aggregates).where(
-        Task.provider_id == provider_id,
+    statement = provider_tasks_across_tenants(provider_id, *aggregates).where(
         Task.type == TaskType.LINK_ACCOUNT,
         Task.connected_at >= min(windows),
     )
@@ -98,8 +103,7 @@ async def connect_times(
 
 
 async def last_success_at(session: AsyncSession, provider_id: str) -> datetime | None:
-    statement = select(func.max(Task.finished_at)).where(
-        Task.provider_id == provider_id,
+    statement = provider_tasks_across_tenants(provider_id, func.max(Task.finished_at)).where(
         Task.status == TaskStatus.FINISHED,
         Task.outcome == TaskOutcome.SUCCEEDED,
     )
