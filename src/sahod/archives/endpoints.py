@@ -24,7 +24,7 @@ from sahod.kit.crypto import Sealer
 from sahod.kit.dates import EndDate, StartDate, check_range, day_after, day_start
 from sahod.kit.deps import AppClock, AppSettings, Page, Session
 from sahod.kit.envelope import EmptyEnvelope, Envelope, ListData, envelope, list_envelope
-from sahod.kit.pagination import encode_cursor, page_of
+from sahod.kit.pagination import page_of, position_page
 from sahod.tenants.endpoints import Tenant
 
 router = APIRouter()
@@ -215,11 +215,8 @@ async def list_file_types(
     items = service.file_types(
         settings.resolved_public_url(), type_filter=type, active=active, enabled=enabled, ocr=ocr
     )
-    # A short fixed list: the cursor is a position in it.
-    start = page.after_seq or 0
-    kept = items[start : start + page.size]
-    more = start + page.size < len(items)
-    return list_envelope(request, kept, encode_cursor(start + page.size) if more else None)
+    result = position_page(items, page)
+    return list_envelope(request, list(result.items), result.next_cursor)
 
 
 _LOGO = """<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64" viewBox="0 0 64 64">

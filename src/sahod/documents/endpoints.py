@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from starlette.responses import Response
 
-from sahod.documents.sandbox import documents_for, find_document, sandbox_personas
+from sahod.documents.sandbox import document_index, find_document
 from sahod.errors import MissingResource
 from sahod.kit.deps import AppClock
 from sahod.kit.envelope import envelope
@@ -35,23 +35,7 @@ async def list_sandbox_documents(request: Request, clock: AppClock) -> Response:
     last year and a certificate of employment issued today, each as a text PDF and as a
     photo (JPEG). `url` downloads the file; `expectedExtraction` is exactly what an
     archive of that file extracts (`extraction` of the Archive)."""
-    today = today_in_manila(clock.now())
-    items = []
-    for persona in sandbox_personas():
-        for doc in documents_for(persona.key, today):
-            items.append(
-                {
-                    "persona": persona.key,
-                    "fullName": persona.full_name,
-                    "email": persona.email,
-                    "fileType": doc.file_type,
-                    "format": doc.format,
-                    "fileName": doc.file_name,
-                    "contentType": doc.media_type,
-                    "url": f"{PREFIX}/{persona.key}/{doc.file_name}",
-                    "expectedExtraction": {"fileType": doc.file_type, "analysis": doc.expected()},
-                }
-            )
+    items = document_index(today_in_manila(clock.now()), PREFIX)
     return envelope(request, {"nextCursor": None, "items": items})
 
 

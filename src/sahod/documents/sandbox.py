@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
+from typing import Any
 
 from fpdf import FPDF
 from PIL import Image, ImageFilter
@@ -734,3 +735,23 @@ __all__ = [
     "sandbox_personas",
     "tax_certificate_facts",
 ]
+
+
+def document_index(today: date, url_prefix: str) -> list[dict[str, Any]]:
+    """Every persona's documents as ``GET /sandbox/documents`` lists them, each with the
+    extraction an archive of it must come to."""
+    return [
+        {
+            "persona": persona.key,
+            "fullName": persona.full_name,
+            "email": persona.email,
+            "fileType": doc.file_type,
+            "format": doc.format,
+            "fileName": doc.file_name,
+            "contentType": doc.media_type,
+            "url": f"{url_prefix}/{persona.key}/{doc.file_name}",
+            "expectedExtraction": {"fileType": doc.file_type, "analysis": doc.expected()},
+        }
+        for persona in sandbox_personas()
+        for doc in documents_for(persona.key, today)
+    ]

@@ -75,6 +75,15 @@ def page_of(rows: Sequence[T], request: PageRequest, seq_of: Callable[[T], int])
     return Page(items=rows, next_cursor=None)
 
 
+def position_page(items: Sequence[T], request: PageRequest) -> Page[T]:
+    """A page of a short list built in memory (the file types, the provider catalogue):
+    its cursor is a position in the list, not a row's seq."""
+    start = request.after_seq or 0
+    end = start + request.size
+    more = end < len(items)
+    return Page(items=items[start:end], next_cursor=encode_cursor(end) if more else None)
+
+
 SelectT = TypeVar("SelectT", bound=Select[Any])
 
 
