@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import secrets
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
@@ -19,20 +18,16 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from sahod.accounts import service as accounts_service
-from sahod.datapoints import service as datapoints_service
 from sahod.datapoints.kinds import DataPointKind
-from sahod.datapoints.repository import DataPointFilter
-from sahod.errors import InvalidParameters, MissingResource
+from sahod.errors import InvalidParameters
 from sahod.events import service as events_service
 from sahod.kit.clock import iso_z
 from sahod.kit.crypto import Sealer
 from sahod.kit.deps import AppClock, AppSettings, Session
 from sahod.kit.envelope import WireModel
 from sahod.kit.handlers import describe_validation
-from sahod.kit.pagination import JsonPage, PageRequest, decode_cursor, page_of
-from sahod.portal import datasources, emulator, service
-from sahod.portal.cv import AGENCY_NAMES, curriculum_vitae
+from sahod.kit.pagination import PageRequest, decode_cursor, page_of
+from sahod.portal import datasources, emulator, explorer, service
 from sahod.portal.schemas import SignedIn
 from sahod.portal.web import (
     PREFIX,
@@ -49,12 +44,11 @@ from sahod.portal.web import (
     render,
     set_cookie,
 )
-from sahod.providers.catalog import PROVIDERS
 from sahod.tenants import service as tenants_service
 from sahod.tenants.schemas import TenantMode
 from sahod.users import service as users_service
 from sahod.webhooks import delivery, subscriptions
-from sahod.webhooks.schemas import EventType, WebhookCreate, WebhookUpdate
+from sahod.webhooks.schemas import EventType, WebhookCreate, WebhookOut, WebhookUpdate
 
 WireModelT = TypeVar("WireModelT", bound=WireModel)
 
@@ -247,10 +241,6 @@ async def remove_member(session: Session, member: Owner, member_id: str) -> Resp
 
 # --- Users Explorer --------------------------------------------------------------------
 
-# A page of every kind at the API's largest size; a user with more (decades of monthly
-# contributions) is read in a few pages, up to this many items a kind.
-_ITEMS_PER_KIND = 1500
-
 
 @router.get("/users")
 async def users_page(
@@ -263,49 +253,19 @@ async def users_page(
     return render(request, "users.html", member, users=users, q=q)
 
 
-async def _all_json(
-    read: Callable[[PageRequest], Awaitable[JsonPage]], limit: int
-) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    page = PageRequest(size=150, after_seq=None)
-    while len(items) < limit:
-        found = await read(page)
-        if found.items_json:
-            items.extend(orjson.loads(b"[" + found.items_json.encode() + b"]"))
-        if found.next_cursor is None:
-            break
-        page = PageRequest(size=150, after_seq=decode_cursor(found.next_cursor))
-    return items
-
-
 @router.get("/users/{user_id}")
 async def user_page(request: Request, session: Session, member: Viewer, user_id: str) -> Response:
-    user = await users_service.get_user(session, member.tenant, user_id)
-    accounts = await _all_json(
-        lambda page: accounts_service.list_accounts(
-            session, member.tenant, page, user_id=user.id, created_from=None, created_before=None
-        ),
-        _ITEMS_PER_KIND,
-    )
-    data: dict[str, list[dict[str, Any]]] = {}
-    for kind in DataPointKind:
-        data[kind.path] = await _all_json(
-            lambda page, kind=kind: datapoints_service.list_datapoints(  # type: ignore[misc]
-                session, member.tenant, kind, page, DataPointFilter(user_id=user.id)
-            ),
-            _ITEMS_PER_KIND,
-        )
-    names = {p.id: AGENCY_NAMES.get(p.id, p.name) for p in PROVIDERS}
+    records = await explorer.user_records(session, member.tenant, user_id)
     return render(
         request,
         "user.html",
         member,
-        user=user,
-        accounts=accounts,
-        data=data,
+        user=records.user,
+        accounts=records.accounts,
+        data=records.data,
         kinds=list(DataPointKind),
-        names=names,
-        cv=curriculum_vitae(data, names),
+        names=records.names,
+        cv=records.cv,
         as_json=lambda value: orjson.dumps(value, option=orjson.OPT_INDENT_2).decode(),
     )
 
@@ -315,10 +275,7 @@ async def revoke_account(
     session: Session, clock: AppClock, member: Developer, user_id: str, account_id: str
 ) -> Response:
     """As ``DELETE /v1/accounts/{id}``: the data and credentials go, ACCOUNT_DISCONNECTED."""
-    account = await accounts_service.get_account(session, member.tenant, account_id)
-    if account.user_id != user_id:
-        raise MissingResource(f"There is no account {account_id} of user {user_id}.")
-    await accounts_service.revoke(session, account, clock.now())
+    await explorer.revoke_users_account(session, member.tenant, user_id, account_id, clock.now())
     return _see_other(f"/users/{quote(user_id, safe='')}")
 
 
@@ -337,15 +294,35 @@ def _valid(model: type[WireModelT], values: dict[str, Any]) -> WireModelT:
         raise InvalidParameters(describe_validation(invalid.errors())) from None
 
 
+_WEBHOOKS_SHOWN = 150
+"""The API's largest page: more webhooks than this on one tenant is not a portal's case."""
+
+
+async def _webhooks_page(
+    request: Request,
+    session: Session,
+    member: SignedIn,
+    *,
+    status_code: int = 200,
+    created: WebhookOut | None = None,
+) -> Response:
+    rows = await subscriptions.list_webhooks(
+        session, member.tenant, PageRequest(size=_WEBHOOKS_SHOWN, after_seq=None)
+    )
+    return render(
+        request,
+        "webhooks.html",
+        member,
+        status_code=status_code,
+        webhooks=[subscriptions.webhook_out(w) for w in rows[:_WEBHOOKS_SHOWN]],
+        events=list(EventType),
+        created=created,
+    )
+
+
 @router.get("/webhooks")
 async def webhooks_page(request: Request, session: Session, member: Viewer) -> Response:
-    rows = await subscriptions.list_webhooks(
-        session, member.tenant, PageRequest(size=150, after_seq=None)
-    )
-    webhooks = [subscriptions.webhook_out(w) for w in rows[:150]]
-    return render(
-        request, "webhooks.html", member, webhooks=webhooks, events=list(EventType), created=None
-    )
+    return await _webhooks_page(request, session, member)
 
 
 @router.post("/webhooks")
@@ -374,18 +351,8 @@ async def create_webhook(
     created = await subscriptions.create_webhook(
         session, member.tenant, body, clock.now(), _sealer(request), settings
     )
-    rows = await subscriptions.list_webhooks(
-        session, member.tenant, PageRequest(size=150, after_seq=None)
-    )
-    return render(
-        request,
-        "webhooks.html",
-        member,
-        status_code=201,
-        webhooks=[subscriptions.webhook_out(w) for w in rows[:150]],
-        events=list(EventType),
-        created=created,
-    )
+    # The secret is shown on this answer only, so no redirect here.
+    return await _webhooks_page(request, session, member, status_code=201, created=created)
 
 
 @router.get("/webhooks/{webhook_id}")
