@@ -13,9 +13,12 @@ from sahod.accounts.schemas import ConnectionStatus, MonitorStatus
 from sahod.datapoints.kinds import DataPointKind
 from sahod.datapoints.models import DataPoint
 from sahod.datapoints.registry import SPECS
+from sahod.files import service as files_service
+from sahod.files.models import StoredFile
 from sahod.kit.crypto import Sealer
 from sahod.kit.ids import ACCOUNT, TASK, new_id, random_hex
 from sahod.providers.base import Credentials
+from sahod.runtime import Runtime
 from sahod.sync.service import link_account
 from sahod.tasks.models import Task
 from sahod.tasks.schemas import TaskOutcome, TaskStatus, TaskType
@@ -249,3 +252,29 @@ async def link_and_commit(
         await session.execute(select(Task.id).where(Task.account_id == account.id))
     ).scalar_one()
     return account, task_id
+
+
+async def store_file(
+    session: AsyncSession,
+    runtime: Runtime,
+    tenant_id: str,
+    now: datetime,
+    *,
+    name: str,
+    file_format: str,
+    data: bytes,
+    owner_id: str,
+) -> StoredFile:
+    """One file through the files service into ``runtime``'s store, kept 60 days (as an
+    archive's or an export's are); not committed."""
+    [row] = await files_service.store_files(
+        session,
+        runtime.extras,
+        runtime.settings,
+        tenant_id=tenant_id,
+        owner_id=owner_id,
+        files=[files_service.NewFile(name=name, format=file_format, data=data)],
+        now=now,
+        expires_at=now + timedelta(days=60),
+    )
+    return row

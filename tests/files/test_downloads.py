@@ -16,6 +16,7 @@ from sahod.kit.clock import ManualClock
 from sahod.runtime import Runtime
 from tests.conftest import TenantClient
 from tests.contract.smile import contract_errors
+from tests.factories import store_file
 
 PDF_BYTES = b"%PDF-1.4\n" + b"x" * 5000 + b"\n%%EOF\n"
 
@@ -23,15 +24,15 @@ PDF_BYTES = b"%PDF-1.4\n" + b"x" * 5000 + b"\n%%EOF\n"
 async def _store(
     session: AsyncSession, runtime: Runtime, tenant_id: str, clock: ManualClock
 ) -> StoredFile:
-    [row] = await service.store_files(
+    row = await store_file(
         session,
-        runtime.extras,
-        runtime.settings,
-        tenant_id=tenant_id,
+        runtime,
+        tenant_id,
+        clock.now(),
+        name="payslip april.pdf",
+        file_format="PDF",
+        data=PDF_BYTES,
         owner_id="u-owner",
-        files=[service.NewFile(name="payslip april.pdf", format="PDF", data=PDF_BYTES)],
-        now=clock.now(),
-        expires_at=clock.now() + timedelta(days=60),
     )
     await session.commit()
     return row

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,11 +17,22 @@ from sahod.kit.clock import ManualClock
 from sahod.runtime import Runtime
 from sahod.tenants.schemas import TenantMode
 from sahod.tenants.service import create_tenant
+from tests.factories import store_file
 
 boto3 = pytest.importorskip("boto3")
 moto_server = pytest.importorskip("moto.server")
 
 BUCKET = "sahod-test-files"
+
+
+def _client(endpoint: str) -> Any:
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -30,14 +41,7 @@ def s3_endpoint() -> Iterator[str]:
     server.start()
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"
-    client = boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
-    client.create_bucket(Bucket=BUCKET)
+    _client(endpoint).create_bucket(Bucket=BUCKET)
     yield endpoint
     server.stop()
 
@@ -57,14 +61,8 @@ def s3_runtime(runtime: Runtime, s3_endpoint: str) -> Runtime:
 
 
 def _objects(endpoint: str) -> list[str]:
-    client = boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
-    return [item["Key"] for item in client.list_objects_v2(Bucket=BUCKET).get("Contents", [])]
+    listed = _client(endpoint).list_objects_v2(Bucket=BUCKET)
+    return [item["Key"] for item in listed.get("Contents", [])]
 
 
 async def test_files_go_to_the_bucket_and_a_delete_removes_them(
@@ -74,15 +72,15 @@ async def test_files_go_to_the_bucket_and_a_delete_removes_them(
     assert isinstance(store, S3FileStore)
     data = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40
     keys = await create_tenant(session, "Bucket Bank", TenantMode.SANDBOX, clock.now())
-    [row] = await service.store_files(
+    row = await store_file(
         session,
-        s3_runtime.extras,
-        s3_runtime.settings,
-        tenant_id=keys.tenant_id,
+        s3_runtime,
+        keys.tenant_id,
+        clock.now(),
+        name="id.png",
+        file_format="PNG",
+        data=data,
         owner_id="u-x",
-        files=[service.NewFile(name="id.png", format="PNG", data=data)],
-        now=clock.now(),
-        expires_at=clock.now() + timedelta(days=60),
     )
     assert row.store == S3
     key = f"sahod/{keys.tenant_id}/{row.id}"

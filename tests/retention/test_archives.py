@@ -8,13 +8,13 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sahod.files import service as files_service
 from sahod.files.models import FileBlob, StoredFile
 from sahod.kit.clock import ManualClock
 from sahod.retention.tasks import sweep_now
 from sahod.runtime import Runtime
 from tests.archives.helpers import events_of, raw_file, sandbox_document
 from tests.conftest import TenantClient
+from tests.factories import store_file
 
 
 async def _upload(tenant: TenantClient) -> str:
@@ -65,15 +65,15 @@ async def test_archives_are_revoked_sixty_days_after_the_upload(
 async def test_other_expired_files_lose_their_bytes(
     tenant: TenantClient, session: AsyncSession, runtime: Runtime, clock: ManualClock
 ) -> None:
-    [export] = await files_service.store_files(
+    export = await store_file(
         session,
-        runtime.extras,
-        runtime.settings,
-        tenant_id=tenant.tenant_id,
+        runtime,
+        tenant.tenant_id,
+        clock.now(),
+        name="account.csv",
+        file_format="CSV",
+        data=b"a,b\n1,2\n",
         owner_id="exp-1",
-        files=[files_service.NewFile(name="account.csv", format="CSV", data=b"a,b\n1,2\n")],
-        now=clock.now(),
-        expires_at=clock.now() + timedelta(days=60),
     )
     await session.commit()
 
