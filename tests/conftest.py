@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
@@ -171,6 +172,17 @@ class TenantClient:
     @property
     def tenant_id(self) -> str:
         return self.keys.tenant_id
+
+    async def create_webhook(
+        self, url: str, secret: str = "a-secret-of-sixteen-chars", **fields: Any
+    ) -> str:
+        """``POST /v1/webhooks`` (every event, active, unless ``fields`` say otherwise);
+        the new webhook's id."""
+        body = {"name": "test", "url": url, "eventTypes": ["ALL_EVENTS"], "active": True}
+        response = await self.http.post("/v1/webhooks", json=body | fields | {"secret": secret})
+        assert response.status_code == 200, response.text
+        webhook_id: str = response.json()["data"]["id"]
+        return webhook_id
 
 
 async def _tenant_client(

@@ -20,18 +20,9 @@ ARCHIVE_EVENTS = ["ARCHIVE_STARTED", "ARCHIVE_ANALYZED", "ARCHIVE_FAILED", "ARCH
 async def test_archive_events_are_delivered_to_webhooks(
     tenant: TenantClient, session: AsyncSession, runtime: Runtime
 ) -> None:
-    webhook = await tenant.http.post(
-        "/v1/webhooks",
-        json={
-            "name": "documents",
-            "url": "https://hooks.example.com/sahod",
-            "eventTypes": ARCHIVE_EVENTS,
-            "secret": "a little secret",
-            "active": True,
-        },
+    webhook_id = await tenant.create_webhook(
+        "https://hooks.example.com/sahod", "a little secret", eventTypes=ARCHIVE_EVENTS
     )
-    assert webhook.status_code in (200, 201), webhook.text
-    webhook_id = webhook.json()["data"]["id"]
 
     good = await tenant.http.post(
         "/v1/archives", json={"rawFiles": [raw_file(sandbox_document().data(), "p.pdf")]}

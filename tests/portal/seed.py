@@ -33,17 +33,7 @@ async def seed_tenant_objects(
     )
     await session.commit()
     user, account, _ = await seed_connected_user(session, tenant.tenant_id, clock.now())
-    created = await tenant.http.post(
-        "/v1/webhooks",
-        json={
-            "name": "receiver",
-            "url": "http://127.0.0.1:9/hook",
-            "eventTypes": ["ALL_EVENTS"],
-            "active": True,
-            "secret": "a-secret-of-sixteen-chars",
-        },
-    )
-    webhook_id = created.json()["data"]["id"]
+    webhook_id = await tenant.create_webhook("http://127.0.0.1:9/hook")
     assert (await tenant.http.post("/v1/users", json={})).status_code == 201
     delivery_id = (
         await session.execute(

@@ -47,17 +47,7 @@ async def test_a_delivery_shows_body_signatures_and_answer_and_is_redelivered(
 ) -> None:
     async with Receiver(lambda _: Reply(status=500, body=b"receiver is sad")) as receiver:
         secret = "a-secret-of-sixteen-chars"
-        created = await tenant.http.post(
-            "/v1/webhooks",
-            json={
-                "name": "r",
-                "url": receiver.url,
-                "eventTypes": ["ALL_EVENTS"],
-                "active": True,
-                "secret": secret,
-            },
-        )
-        webhook_id = created.json()["data"]["id"]
+        webhook_id = await tenant.create_webhook(receiver.url, secret)
         developer = await member_of(tenant.tenant_id, Role.DEVELOPER)
         sent = await developer.post(f"/portal/webhooks/{webhook_id}/test")
         assert sent.status_code == 303
@@ -95,17 +85,7 @@ async def test_recover_since_resends_what_failed_and_disable_stops_it(
     tenant: TenantClient, member_of: MemberFactory, runtime: Runtime
 ) -> None:
     async with Receiver(lambda _: Reply(status=503)) as receiver:
-        created = await tenant.http.post(
-            "/v1/webhooks",
-            json={
-                "name": "r",
-                "url": receiver.url,
-                "eventTypes": ["USER_CREATED"],
-                "active": True,
-                "secret": "a-secret-of-sixteen-chars",
-            },
-        )
-        webhook_id = created.json()["data"]["id"]
+        webhook_id = await tenant.create_webhook(receiver.url, eventTypes=["USER_CREATED"])
         for _ in range(2):
             await tenant.http.post("/v1/users", json={})
         await drain(runtime, tenant.tenant_id, webhook_id)
