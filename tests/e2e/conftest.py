@@ -31,6 +31,7 @@ class LiveServer:
     process: SahodProcess
     api_key: str
     api_secret: str
+    tenant_id: str
 
     @property
     def base_url(self) -> str:
@@ -86,7 +87,12 @@ def running_server(
         data_dir=data_dir,
     )
     try:
-        yield LiveServer(process=process, api_key=keys["apiKey"], api_secret=keys["apiSecret"])
+        yield LiveServer(
+            process=process,
+            api_key=keys["apiKey"],
+            api_secret=keys["apiSecret"],
+            tenant_id=keys["tenantId"],
+        )
     finally:
         process.stop()
 

@@ -37,6 +37,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "widget"
+PORTAL_ARTIFACTS = ARTIFACTS.parent / "portal"
 FAST = {
     "SAHOD_MFA_TIMEOUT_SECONDS": "60",
     "SAHOD_RETRY_BASE_SECONDS": "0.2",
@@ -217,6 +218,36 @@ async def sign_in_as_george(widget: FrameLocator) -> None:
     await widget.get_by_label("Password", exact=True).fill(GEORGE[1])
     await widget.locator("#login-submit").click()
     await widget.get_by_label("One-time code", exact=True).fill(GEORGE_CODE)
+
+
+@dataclass
+class PortalPage:
+    """A developer-portal page, photographed under test-artifacts/portal/, with what it
+    requested and logged."""
+
+    page: Page
+    base_url: str
+    requests: list[str] = field(default_factory=list)
+    console: list[str] = field(default_factory=list)
+
+    @classmethod
+    def watching(cls, context: BrowserContext, page: Page, base_url: str) -> PortalPage:
+        opened = cls(page, base_url)
+        context.on("request", lambda r: opened.requests.append(r.url))
+        page.on("console", lambda message: opened.console.append(message.text))
+        return opened
+
+    async def shot(self, name: str, *, full_page: bool = True) -> Path:
+        PORTAL_ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = PORTAL_ARTIFACTS / f"{name}.png"
+        await self.page.screenshot(path=str(path), full_page=full_page)
+        return path
+
+    def outside_requests(self) -> list[str]:
+        return [u for u in self.requests if not u.startswith((self.base_url, "data:"))]
+
+    def csp_violations(self) -> list[str]:
+        return [m for m in self.console if "Content Security Policy" in m]
 
 
 @dataclass

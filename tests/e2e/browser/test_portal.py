@@ -10,35 +10,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
-import psycopg
 import pytest
-from playwright.async_api import Page, Playwright
+from playwright.async_api import Playwright
 
-from tests.e2e.browser.conftest import GEORGE, PHONE, WIDE, opened_page
+from tests.e2e.browser.conftest import GEORGE, PHONE, WIDE, PortalPage, opened_page
 from tests.e2e.conftest import LiveServer, add_member_with_cli
 from tests.e2e.widget import Widget
 from tests.webhooks.receiver import Receiver
-
-ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "portal"
-
-
-def tenant_of(database_url: str, api_key: str) -> str:
-    with psycopg.connect(database_url) as conn:
-        row = conn.execute("SELECT tenant_id FROM api_keys WHERE key = %s", (api_key,)).fetchone()
-    assert row is not None
-    return str(row[0])
-
-
-class Portal:
-    def __init__(self, page: Page, base_url: str) -> None:
-        self.page = page
-        self.base_url = base_url
-        self.outside: list[str] = []
-        self.csp_violations: list[str] = []
-
-    async def shot(self, name: str, *, full: bool = True) -> None:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        await self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full)
 
 
 @pytest.fixture
@@ -55,7 +33,7 @@ async def test_a_member_signs_in_manages_keys_explores_a_user_and_redelivers_a_w
     receiver: Receiver,
 ) -> None:
     base = server.base_url
-    tenant_id = tenant_of(database_url, server.api_key)
+    tenant_id = server.tenant_id
     password = add_member_with_cli(
         database_url, tmp_path / "cli", tenant_id, "owner@browser.example", "owner"
     )
@@ -81,19 +59,7 @@ async def test_a_member_signs_in_manages_keys_explores_a_user_and_redelivers_a_w
     await receiver.wait_for(lambda posts: any(p.json()["type"] == "TASK_FINISHED" for p in posts))
 
     async with opened_page(playwright, tmp_path / "profile", WIDE) as (context, page):
-        portal = Portal(page, base)
-        context.on(
-            "request",
-            lambda r: None if r.url.startswith(base) else portal.outside.append(r.url),
-        )
-        page.on(
-            "console",
-            lambda m: (
-                portal.csp_violations.append(m.text)
-                if "Content Security Policy" in m.text
-                else None
-            ),
-        )
+        portal = PortalPage.watching(context, page, base)
         # Signed out, any page leads to the sign-in form, and back after it.
         await page.goto(f"{base}/portal/keys")
         await page.get_by_role("heading", name="Sign in").wait_for()
@@ -203,5 +169,5 @@ async def test_a_member_signs_in_manages_keys_explores_a_user_and_redelivers_a_w
         # Sign out.
         await page.get_by_role("button", name="Sign out").click()
         await page.get_by_role("heading", name="Sign in").wait_for()
-    assert portal.outside == [], f"requests outside the server: {portal.outside}"
-    assert portal.csp_violations == [], portal.csp_violations
+    assert portal.outside_requests() == [], "requests outside the server"
+    assert portal.csp_violations() == []

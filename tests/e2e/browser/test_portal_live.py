@@ -11,28 +11,25 @@ import math
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import ConsoleMessage, Page, Playwright
+from playwright.async_api import Page, Playwright
 
-from tests.e2e.browser.conftest import FAST, PHONE, WIDE, opened_page, sign_in_as_george
-from tests.e2e.conftest import add_member_with_cli, create_tenant_with_cli
+from tests.e2e.browser.conftest import FAST, PHONE, WIDE, PortalPage, opened_page, sign_in_as_george
+from tests.e2e.conftest import LiveServer, add_member_with_cli, running_server
 from tests.e2e.server import (
     OPERATOR_HEADERS,
-    SahodProcess,
     free_port,
-    start_sahod,
 )
 from tests.e2e.widget import Widget
 
 pytestmark = pytest.mark.slow
 
-ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "portal"
 MIN_ATTEMPTS = 3
 """The server's SAHOD_PROVIDER_DEGRADED_MIN_ATTEMPTS: a handful of links can judge."""
 DEGRADED_BELOW = 0.8
@@ -42,17 +39,11 @@ PROVIDER = "gsis"
 
 
 @dataclass(frozen=True)
-class PortalServer:
-    process: SahodProcess
-    tenant_id: str
-    api_key: str
-    api_secret: str
+class PortalServer(LiveServer):
+    """`sahod serve` and a developer member of its tenant."""
+
     email: str
     password: str
-
-    @property
-    def base_url(self) -> str:
-        return self.process.base_url
 
 
 @pytest.fixture(scope="module")
@@ -60,46 +51,22 @@ def portal_server(
     database_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[PortalServer]:
     data_dir = tmp_path_factory.mktemp("portal-live")
-    keys = create_tenant_with_cli(database_url, data_dir, "Portal Live Tenant")
-    email = f"dev-{keys['tenantId']}@acme.example"
-    password = add_member_with_cli(database_url, data_dir, keys["tenantId"], email, "developer")
-    process = start_sahod(
-        ["serve"],
-        env={
-            "SAHOD_DATABASE_URL": database_url,
-            **FAST,
-            "SAHOD_PROVIDER_DEGRADED_MIN_ATTEMPTS": str(MIN_ATTEMPTS),
-            "SAHOD_PROVIDER_DEGRADED_BELOW": str(DEGRADED_BELOW),
-        },
-        ready=r"Sahod is running",
-        data_dir=data_dir,
-    )
-    try:
+    env = {
+        **FAST,
+        "SAHOD_PROVIDER_DEGRADED_MIN_ATTEMPTS": str(MIN_ATTEMPTS),
+        "SAHOD_PROVIDER_DEGRADED_BELOW": str(DEGRADED_BELOW),
+    }
+    with running_server(database_url, data_dir, "Portal Live Tenant", env) as server:
+        email = f"dev-{server.tenant_id}@acme.example"
+        password = add_member_with_cli(database_url, data_dir, server.tenant_id, email, "developer")
         yield PortalServer(
-            process, keys["tenantId"], keys["apiKey"], keys["apiSecret"], email, password
+            process=server.process,
+            api_key=server.api_key,
+            api_secret=server.api_secret,
+            tenant_id=server.tenant_id,
+            email=email,
+            password=password,
         )
-    finally:
-        process.stop()
-
-
-@dataclass
-class PortalPage:
-    page: Page
-    base_url: str
-    requests: list[str] = field(default_factory=list)
-    console: list[str] = field(default_factory=list)
-
-    async def shot(self, name: str, *, full_page: bool = True) -> Path:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        path = ARTIFACTS / f"{name}.png"
-        await self.page.screenshot(path=str(path), full_page=full_page)
-        return path
-
-    def outside_requests(self) -> list[str]:
-        return [u for u in self.requests if not u.startswith((self.base_url, "data:"))]
-
-    def csp_violations(self) -> list[str]:
-        return [m for m in self.console if "Content Security Policy" in m]
 
 
 @pytest.fixture
@@ -108,13 +75,7 @@ async def portal(
 ) -> AsyncIterator[PortalPage]:
     """A browser signed in to the portal as the tenant's developer."""
     async with opened_page(playwright, tmp_path / "profile", WIDE) as (context, page):
-        opened = PortalPage(page, portal_server.base_url)
-        context.on("request", lambda r: opened.requests.append(r.url))
-
-        def on_console(message: ConsoleMessage) -> None:
-            opened.console.append(message.text)
-
-        page.on("console", on_console)
+        opened = PortalPage.watching(context, page, portal_server.base_url)
         await page.goto(f"{portal_server.base_url}/portal/")
         await page.get_by_label("E-mail").fill(portal_server.email)
         await page.get_by_label("Password").fill(portal_server.password)
@@ -353,8 +314,8 @@ async def run_the_emulator(portal: PortalPage, server: PortalServer) -> None:
 async def test_on_a_phone_the_pages_fit_and_the_widget_fills_the_screen(
     playwright: Playwright, portal_server: PortalServer, tmp_path: Path
 ) -> None:
-    async with opened_page(playwright, tmp_path / "phone", PHONE) as (_context, page):
-        phone = PortalPage(page, portal_server.base_url)
+    async with opened_page(playwright, tmp_path / "phone", PHONE) as (context, page):
+        phone = PortalPage.watching(context, page, portal_server.base_url)
         await page.goto(f"{portal_server.base_url}/portal/sign-in")
         await page.get_by_label("E-mail").fill(portal_server.email)
         await page.get_by_label("Password").fill(portal_server.password)
