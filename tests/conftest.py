@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import psycopg
@@ -160,6 +161,14 @@ def process_app(shared_runtime: Runtime) -> FastAPI:
     first time an app serves it, which cost more than most tests do; ``app`` gives each
     test its own runtime on it."""
     return create_app(runtime=shared_runtime)
+
+
+def signed_link_path(url: str) -> str:
+    """A signed download link as the test app hands it out (its host is the test
+    client's), as a path to request from that client."""
+    parts = urlsplit(url)
+    assert parts.scheme == "http" and parts.netloc == "testserver", url
+    return f"{parts.path}?{parts.query}"
 
 
 @dataclass

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 from datetime import date
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,11 +32,6 @@ def b64(data: bytes) -> str:
 
 def raw_file(data: bytes, name: str, extension: str = "PDF", **extra: Any) -> dict[str, Any]:
     return {"fileExtensionType": extension, "fileName": name, "fileContent": b64(data), **extra}
-
-
-def path_of(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.path}?{parts.query}"
 
 
 async def queued_analyses(session: AsyncSession) -> list[dict[str, Any]]:

@@ -16,13 +16,12 @@ from sahod.kit.clock import ManualClock
 from sahod.runtime import Runtime
 from tests.archives.helpers import (
     events_of,
-    path_of,
     queued_analyses,
     raw_file,
     run_analyses,
     sandbox_document,
 )
-from tests.conftest import TenantClient
+from tests.conftest import TenantClient, signed_link_path
 from tests.contract.smile import contract_errors
 
 
@@ -56,7 +55,7 @@ async def test_an_upload_without_a_user_creates_one_and_starts_the_analysis(
     [raw] = archive["rawFiles"]
     assert raw["name"] == "payslip.pdf" and raw["format"] == "PDF"
     assert raw["size"] == -(-len(payslip) // 1024)  # kilobytes, rounded up
-    download = await anonymous.get(path_of(raw["url"]))
+    download = await anonymous.get(signed_link_path(raw["url"]))
     assert download.status_code == 200 and download.content == payslip
 
     user = await tenant.http.get(f"/v1/users/{archive['userId']}")
@@ -234,7 +233,7 @@ async def test_a_revoke_deletes_the_bytes_and_the_data_points(
         .execution_options(populate_existing=True)
     )
     assert all(value is not None for value in deleted)
-    assert (await anonymous.get(path_of(url))).status_code == 404
+    assert (await anonymous.get(signed_link_path(url))).status_code == 404
     incomes = ok(
         await tenant.http.get("/v1/incomes", params={"sourceId": archive["id"]}), "/incomes"
     )

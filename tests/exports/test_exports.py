@@ -26,7 +26,7 @@ from sahod.files.models import FileBlob, StoredFile
 from sahod.kit.clock import ManualClock
 from sahod.retention.tasks import sweep_now
 from sahod.runtime import Runtime
-from tests.conftest import TenantClient
+from tests.conftest import TenantClient, signed_link_path
 from tests.contract.smile import contract_errors
 from tests.factories import make_datapoint, seed_connected_user
 
@@ -101,12 +101,6 @@ async def seed_account(
     return account, [*first.values(), *more]
 
 
-def _path(url: str) -> str:
-    parts = urlsplit(url)
-    assert parts.scheme == "http" and parts.netloc == "testserver"
-    return f"{parts.path}?{parts.query}"
-
-
 async def generate(tenant: TenantClient, account_id: str, kind: str) -> dict[str, Any]:
     response = await tenant.http.post(
         f"/v1/accounts/{account_id}/exports/generate", json={"exportExtensionType": kind}
@@ -122,7 +116,7 @@ async def generate(tenant: TenantClient, account_id: str, kind: str) -> dict[str
 
 async def download(anonymous: httpx.AsyncClient, export: dict[str, Any]) -> httpx.Response:
     """The file behind downloadUrl, with no API key, checked against md5."""
-    response = await anonymous.get(_path(export["downloadUrl"]))
+    response = await anonymous.get(signed_link_path(export["downloadUrl"]))
     assert response.status_code == 200, response.text
     assert hashlib.md5(response.content, usedforsecurity=False).hexdigest() == export["md5"]
     return response
@@ -330,7 +324,7 @@ async def test_a_revoked_accounts_exports_are_deleted_by_the_sweep(
 
     await sweep_now(runtime)
 
-    refused = await anonymous.get(_path(gone["downloadUrl"]))
+    refused = await anonymous.get(signed_link_path(gone["downloadUrl"]))
     assert refused.status_code == 404 and refused.json()["code"] == "MISSING_RESOURCE"
     await download(anonymous, kept)
     blobs = await session.scalar(

@@ -14,7 +14,7 @@ from sahod.files import service
 from sahod.files.models import FileBlob, StoredFile
 from sahod.kit.clock import ManualClock
 from sahod.runtime import Runtime
-from tests.conftest import TenantClient
+from tests.conftest import TenantClient, signed_link_path
 from tests.contract.smile import contract_errors
 from tests.factories import store_file
 
@@ -38,12 +38,6 @@ async def _store(
     return row
 
 
-def _path(url: str) -> str:
-    parts = urlsplit(url)
-    assert parts.scheme == "http" and parts.netloc == "testserver"
-    return f"{parts.path}?{parts.query}"
-
-
 async def test_a_signed_link_downloads_the_bytes_without_an_api_key(
     session: AsyncSession,
     runtime: Runtime,
@@ -55,7 +49,7 @@ async def test_a_signed_link_downloads_the_bytes_without_an_api_key(
     assert row.size == len(PDF_BYTES) and len(row.md5) == 32
     url = service.signed_url(runtime.settings, runtime.sealer, row, clock.now())
 
-    answer = await anonymous.get(_path(url))
+    answer = await anonymous.get(signed_link_path(url))
 
     assert answer.status_code == 200
     assert answer.content == PDF_BYTES
@@ -89,7 +83,7 @@ async def test_an_expired_or_altered_link_is_403_in_the_envelope(
         assert contract_errors("/archives", "GET", 403, body) == []
 
     clock.advance(timedelta(seconds=runtime.settings.file_url_ttl_seconds + 1))
-    expired = await anonymous.get(_path(url))
+    expired = await anonymous.get(signed_link_path(url))
     assert expired.status_code == 403
     assert "expired" in expired.json()["message"]
 
@@ -114,7 +108,7 @@ async def test_deleting_a_file_deletes_its_bytes_and_the_link_is_404(
         select(func.count()).select_from(FileBlob).where(FileBlob.file_id == row.id)
     )
     assert blobs == 0
-    answer = await anonymous.get(_path(url))
+    answer = await anonymous.get(signed_link_path(url))
     assert answer.status_code == 404
     assert answer.json()["code"] == "MISSING_RESOURCE"
 
