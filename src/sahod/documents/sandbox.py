@@ -386,6 +386,17 @@ def _pdf(title: str) -> FPDF:
     return pdf
 
 
+def _letterhead(title: str, employer: str, address: str) -> FPDF:
+    """A page headed by the employer's name and address, centred, as employers issue
+    payslips and certificates."""
+    pdf = _pdf(title)
+    pdf.set_font("Helvetica", "B", 14)
+    pdf.cell(0, 8, employer, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 10)
+    pdf.cell(0, 6, address, align="C", new_x="LMARGIN", new_y="NEXT")
+    return pdf
+
+
 def _row(pdf: FPDF, label: str, value: str, *, width: float = 60, size: float = 10) -> None:
     pdf.set_font("Helvetica", "", size)
     pdf.cell(width, 6, f"{label}:")
@@ -400,11 +411,7 @@ def _amount_row(pdf: FPDF, label: str, amount: Decimal, *, bold: bool = False) -
 
 
 def render_payslip(facts: PayslipFacts) -> bytes:
-    pdf = _pdf("Payslip")
-    pdf.set_font("Helvetica", "B", 14)
-    pdf.cell(0, 8, facts.employer, align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 10)
-    pdf.cell(0, 6, facts.employer_address, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf = _letterhead("Payslip", facts.employer, facts.employer_address)
     pdf.set_font("Helvetica", "B", 13)
     pdf.cell(0, 10, "PAYSLIP", align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
@@ -520,11 +527,7 @@ def _ordinal(day: int) -> str:
 
 
 def render_certificate(facts: CertificateFacts) -> bytes:
-    pdf = _pdf("Certificate of Employment")
-    pdf.set_font("Helvetica", "B", 14)
-    pdf.cell(0, 8, facts.employer, align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 10)
-    pdf.cell(0, 6, facts.employer_address, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf = _letterhead("Certificate of Employment", facts.employer, facts.employer_address)
     pdf.ln(8)
     pdf.set_font("Helvetica", "B", 14)
     pdf.cell(0, 10, "CERTIFICATE OF EMPLOYMENT", align="C", new_x="LMARGIN", new_y="NEXT")
