@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.server import SERVER_TEST_ENV, start_sahod
+from tests.e2e.server import SERVER_TEST_ENV, embedded_data_dir, start_sahod
 
 
 def signs_in_to_the_portal(base_url: str, email: str, password: str) -> bool:
@@ -24,8 +24,12 @@ def signs_in_to_the_portal(base_url: str, email: str, password: str) -> bool:
 
 
 @pytest.mark.xdist_group("embedded-serve")
-def test_serve_with_embedded_defaults_keeps_its_keys_and_data(tmp_path: Path) -> None:
-    data_dir = tmp_path / "sahod-data"
+def test_serve_with_embedded_defaults_keeps_its_keys_and_data() -> None:
+    with embedded_data_dir() as data_dir:
+        _serve_twice_on(data_dir)
+
+
+def _serve_twice_on(data_dir: Path) -> None:
     first = start_sahod(["serve"], env={}, ready=r"API secret:\s+\S+", data_dir=data_dir)
     try:
         key = first.printed(r"API key:\s+(\S+)")
