@@ -123,7 +123,7 @@ async def test_no_code_by_the_deadline_ends_in_mfa_timeout(
     assert account.connection_status is ConnectionStatus.ERROR
     assert account.error_code is ErrorCode.MFA_TIMEOUT
     [task] = await _tasks(session, account)
-    assert task.outcome is TaskOutcome.FAILED and task.error_code is ErrorCode.MFA_TIMEOUT
+    assert task.outcome is TaskOutcome.FAILED and task.error_code == ErrorCode.MFA_TIMEOUT
 
 
 async def test_wrong_credentials_end_in_error_and_a_failed_task(
