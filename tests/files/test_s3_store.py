@@ -126,6 +126,44 @@ async def test_an_account_revoke_deletes_its_exports_objects(
     assert await service.read_bytes(session, s3_runtime.extras, s3_runtime.settings, row) is None
 
 
+async def test_an_archive_revoke_deletes_its_objects_from_the_bucket(
+    s3_runtime: Runtime, s3_endpoint: str, session: AsyncSession, clock: ManualClock
+) -> None:
+    from sahod.archives import service as archives_service
+    from sahod.archives.schemas import TENANT_PROVIDED, UploadedFile
+    from sahod.tenants.schemas import TenantContext
+    from tests.archives.helpers import b64, sandbox_document
+
+    keys = await create_tenant(session, "Archive Bank", TenantMode.SANDBOX, clock.now())
+    view = await archives_service.create_archive(
+        session,
+        s3_runtime.extras,
+        s3_runtime.settings,
+        tenant=TenantContext(id=keys.tenant_id, mode=TenantMode.SANDBOX),
+        user_id=None,
+        provider_id=TENANT_PROVIDED,
+        declared_type="PAYSLIP",
+        uploads=[UploadedFile("p.pdf", "PDF", b64(sandbox_document().data()), None)],
+        now=clock.now(),
+    )
+    await session.commit()
+    [row] = view.files
+    key = f"sahod/{keys.tenant_id}/{row.id}"
+    assert row.store == S3 and key in _objects(s3_endpoint)
+
+    await archives_service.revoke_archive(
+        session,
+        s3_runtime.extras,
+        s3_runtime.settings,
+        keys.tenant_id,
+        view.archive.id,
+        clock.now(),
+    )
+    await session.commit()
+
+    assert key not in _objects(s3_endpoint)
+
+
 def test_an_s3_store_without_a_bucket_is_refused_before_starting(runtime: Runtime) -> None:
     from sahod.files.store import FileStoreConfigurationError, check_file_store
 
