@@ -8,12 +8,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Connection, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from sahod.archives import service as archives_service
 from sahod.datapoints.models import DataPoint
 from sahod.kit.clock import ManualClock
+from sahod.metrics import repository as metrics_repository
 from sahod.runtime import Runtime
 from sahod.tasks.models import Task
 from tests.archives.helpers import events_of, raw_file, run_analyses
@@ -192,3 +193,18 @@ async def test_tasks_filter_by_source_user_and_date_across_accounts_and_archives
     assert (await other_tenant.http.get(f"/v1/tasks/{task['id']}")).status_code == 404
     theirs = await other_tenant.http.get("/v1/tasks", params={"sourceId": mine["id"]})
     assert theirs.json()["data"]["items"] == []
+
+
+async def test_archive_tasks_are_not_counted_as_portal_sign_ins(
+    tenant: TenantClient, session: AsyncSession, runtime: Runtime, db_connection: AsyncConnection
+) -> None:
+    await upload(
+        tenant, fileType="PAYSLIP", rawFiles=[raw_file(image("PNG", (300, 200)), "b.png", "PNG")]
+    )
+    await run_analyses(session, runtime)
+
+    def read(connection: Connection) -> list[tuple[str, str, str, str | None, int]]:
+        return metrics_repository.finished_tasks(connection)
+
+    counted = await db_connection.run_sync(read)
+    assert [row for row in counted if row[1] == "ANALYZE_ARCHIVE"] == []
