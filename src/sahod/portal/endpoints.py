@@ -312,13 +312,25 @@ async def user_page(request: Request, session: Session, member: Viewer, user_id:
 
 @router.post("/users/{user_id}/accounts/{account_id}/revoke")
 async def revoke_account(
-    session: Session, clock: AppClock, member: Developer, user_id: str, account_id: str
+    request: Request,
+    session: Session,
+    clock: AppClock,
+    settings: AppSettings,
+    member: Developer,
+    user_id: str,
+    account_id: str,
 ) -> Response:
     """As ``DELETE /v1/accounts/{id}``: the data and credentials go, ACCOUNT_DISCONNECTED."""
     account = await accounts_service.get_account(session, member.tenant, account_id)
     if account.user_id != user_id:
         raise MissingResource(f"There is no account {account_id} of user {user_id}.")
-    await accounts_service.revoke(session, account, clock.now())
+    await accounts_service.revoke(
+        session,
+        account,
+        clock.now(),
+        extras=request.app.state.runtime.extras,
+        settings=settings,
+    )
     return _see_other(f"/users/{quote(user_id, safe='')}")
 
 
