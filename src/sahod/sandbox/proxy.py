@@ -118,7 +118,12 @@ class PortalsProxy:
                 {
                     "type": "http.response.start",
                     "status": response.status_code,
-                    "headers": _forwarded(list(response.headers.raw)),
+                    "headers": [
+                        (name, value)
+                        for name, value in _forwarded(list(response.headers.raw))
+                        # The server in front says these itself; twice would be two values.
+                        if name not in (b"date", b"server")
+                    ],
                 }
             )
             # Raw: the body goes out exactly as the portal encoded it, with its length.
