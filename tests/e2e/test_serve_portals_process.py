@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 import pytest
 
 from tests.e2e.conftest import LiveServer, running_server
-from tests.e2e.server import OPERATOR_HEADERS, children_of
+from tests.e2e.server import OPERATOR_HEADERS, children_of, start_sahod
 from tests.e2e.test_serve_processes import alive, wait_for
 from tests.e2e.widget import Widget
 
@@ -215,3 +215,28 @@ def test_the_portals_process_is_restarted_and_stopped_with_serve(server: LiveSer
     (restarted,) = _children(server, "sandbox-portals")
     assert server.process.stop() == 0
     wait_for(lambda: not alive(restarted), 10, "the portals process left running")
+
+
+def test_the_portals_process_stops_when_serve_is_killed(database_url: str, tmp_path: Path) -> None:
+    process = start_sahod(
+        ["serve", "--workers", "2"],
+        env={"SAHOD_DATABASE_URL": database_url},
+        ready=r"Sahod is running",
+        data_dir=tmp_path,
+    )
+    parent = process.process.pid
+    wait_for(
+        lambda: any("sandbox-portals" in c for c in children_of(parent).values()),
+        30,
+        "a portals process",
+    )
+    started = list(children_of(parent))
+    (portals,) = [p for p, c in children_of(parent).items() if "sandbox-portals" in c]
+    try:
+        process.stop(signal.SIGKILL)
+        wait_for(lambda: not alive(portals), 15, "the portals process outlived serve")
+    finally:
+        # Whatever else serve started must not outlive the test either.
+        for pid in started:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
