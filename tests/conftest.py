@@ -7,6 +7,7 @@ transaction that is rolled back at its end, so tests neither see nor clean up ea
 from __future__ import annotations
 
 import base64
+import contextlib
 import fcntl
 import os
 import secrets
@@ -32,6 +33,7 @@ from sahod.kit.clock import ManualClock
 from sahod.runtime import Runtime, open_runtime
 from sahod.tenants.schemas import IssuedKeys, TenantMode
 from sahod.tenants.service import create_tenant
+from tests.e2e.server import embedded_data_dir
 
 pytest_plugins = ["tests.portals"]
 
@@ -53,13 +55,17 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         return
     # Run as root, pgserver creates a system user and opens up the folders above the data
     # directory on first use; two pytest workers doing that at once on a fresh machine
-    # break each other's initdb, so the workers start their servers one at a time.
+    # break each other's initdb, so the workers start their servers one at a time. The data
+    # dir is not under pytest's own folder, which pytest closes to other users again.
     lock_path = tmp_path_factory.getbasetemp().parent / "embedded-pg.lock"
-    with lock_path.open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        embedded = start_embedded(tmp_path_factory.mktemp("embedded-pg"))
-        fcntl.flock(lock, fcntl.LOCK_UN)
-    yield embedded.url
+    with contextlib.ExitStack() as stack:
+        with lock_path.open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            data_dir = stack.enter_context(embedded_data_dir())
+            embedded = start_embedded(data_dir)
+            fcntl.flock(lock, fcntl.LOCK_UN)
+        yield embedded.url
+        embedded.handle.cleanup()
 
 
 @contextmanager

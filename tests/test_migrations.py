@@ -47,3 +47,43 @@ def test_archive_sources_keep_existing_data_points_as_they_were(server_url: str)
         assert after == (before[0], "ACCOUNT")
         command.downgrade(config, "0011")
         command.upgrade(config, "head")
+
+
+def test_archive_tasks_need_one_source_and_go_with_a_downgrade(server_url: str) -> None:
+    """Migration 0015: a task names an account or an archive, never neither; going down
+    drops the archive tasks (0014 has no column for their source) and comes up again."""
+    import psycopg
+
+    from tests.conftest import scratch_database
+
+    with scratch_database(server_url, "sahod_mig_0015") as url:
+        config = alembic_config(url)
+        command.upgrade(config, "0015")
+        task = (
+            "INSERT INTO tasks (id, tenant_id, user_id, account_id, archive_id, provider_id,"
+            " type, status, datapoints, started_at, account_created_at)"
+            " VALUES (%s, 't1', 'u1', %s, %s, 'tenant-provided', 'ANALYZE_ARCHIVE', 'Started',"
+            " '{}', now(), now())"
+        )
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("INSERT INTO tenants (id, name, mode) VALUES ('t1', 'T', 'SANDBOX')")
+            conn.execute(
+                "INSERT INTO users (id, tenant_id, external_metadata, created_at)"
+                " VALUES ('u1', 't1', '{}', now())"
+            )
+            conn.execute(
+                "INSERT INTO archives (id, tenant_id, user_id, provider_id, type, status,"
+                " state_updated_at, created_at, expires_at) VALUES ('u-1', 't1', 'u1',"
+                " 'tenant-provided', 'PAYSLIP', 'STARTED', now(), now(), now())"
+            )
+            conn.execute(task, ("tsk-1", None, "u-1"))
+            try:
+                conn.execute(task, ("tsk-2", None, None))
+            except psycopg.errors.CheckViolation:
+                pass
+            else:
+                raise AssertionError("a task without a source was stored")
+        command.downgrade(config, "0014")
+        with psycopg.connect(url, autocommit=True) as conn:
+            assert conn.execute("SELECT count(*) FROM tasks").fetchone() == (0,)
+        command.upgrade(config, "head")

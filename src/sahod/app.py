@@ -173,6 +173,9 @@ def create_app(
                 worker = asyncio.create_task(
                     run_supervised_worker(active, active.settings.worker_concurrency, stop_worker)
                 )
+            proxy = getattr(app.state, "portals_proxy", None)
+            if proxy is not None:
+                stack.push_async_callback(proxy.aclose)
             try:
                 yield
             finally:
@@ -217,21 +220,29 @@ def create_app(
 
         # Sample payslips, 2316s and certificates of the sandbox personas (issue 13).
         app.include_router(sandbox_documents_router)
-        # Simulated member portals for sandbox tenants, sharing the runtime's clock so that
-        # loan balances follow it. A production deployment turns them off.
-        from sahod.providers.sandbox import create_portals_app
-        from sahod.sandbox.portals.common import OperatorAccess
+        if settings.sandbox_portals_upstream:
+            # `sahod serve --workers N`: the portals run once, in a process of their own.
+            from sahod.sandbox.proxy import PortalsProxy
 
-        app.mount(
-            "/sandbox/portals",
-            create_portals_app(
-                runtime.clock if runtime is not None else None,
-                # Fault injection and reset change the portals for every tenant: on this
-                # server only for the operator's token (tests and demos set one).
-                operator=OperatorAccess(token=settings.sandbox_operator_token),
-            ),
-            name="sandbox-portals",
-        )
+            proxy = PortalsProxy(settings.sandbox_portals_upstream)
+            app.state.portals_proxy = proxy
+            app.mount("/sandbox/portals", proxy, name="sandbox-portals")
+        else:
+            # Simulated member portals for sandbox tenants, sharing the runtime's clock so
+            # that loan balances follow it. A production deployment turns them off.
+            from sahod.providers.sandbox import create_portals_app
+            from sahod.sandbox.portals.common import OperatorAccess
+
+            app.mount(
+                "/sandbox/portals",
+                create_portals_app(
+                    runtime.clock if runtime is not None else None,
+                    # Fault injection and reset change the portals for every tenant: on
+                    # this server only for the operator's token (tests and demos set one).
+                    operator=OperatorAccess(token=settings.sandbox_operator_token),
+                ),
+                name="sandbox-portals",
+            )
     # Innermost of the three: the rate limit runs after the request id is set.
     app.add_middleware(TenantApiLimitMiddleware)
     app.add_middleware(NoStoreMiddleware)

@@ -11,6 +11,7 @@ import logging
 import os
 import shutil
 import signal
+import socket
 from collections.abc import AsyncIterator, Sequence
 from types import FrameType
 from typing import TYPE_CHECKING, Any
@@ -175,6 +176,8 @@ def _serve(settings: Settings) -> None:
     check_file_store(settings)
     database_url, embedded = resolve_database_url(settings)
     worker: ChildProcess | None = None
+    portals: ChildProcess | None = None
+    portals_socket: socket.socket | None = None
     metrics: MetricsServer | None = None
     # Before anything imports prometheus_client: every process started from here on
     # counts into the directory this one serves from.
@@ -212,6 +215,30 @@ def _serve(settings: Settings) -> None:
                 niceness=settings.worker_niceness,
             )
             worker.start()
+        if settings.api_workers > 1 and settings.mounts_sandbox_portals():
+            # A portal's sessions, faults and counters live in one process's memory: with
+            # several API processes the portals run once, in a process of their own, and
+            # each API process's /sandbox/portals forwards to it (sahod.sandbox.proxy).
+            portals_socket = socket.create_server(("127.0.0.1", 0), backlog=1024)
+            upstream = f"http://127.0.0.1:{portals_socket.getsockname()[1]}"
+            portals_env = dict(shared)
+            if settings.sandbox_operator_token:
+                portals_env["SAHOD_SANDBOX_OPERATOR_TOKEN"] = settings.sandbox_operator_token
+            portals = ChildProcess.sahod(
+                "sandbox portals",
+                [
+                    "sandbox-portals",
+                    "--fd",
+                    str(portals_socket.fileno()),
+                    "--mount-path",
+                    "/sandbox/portals",
+                    "--operator-token-only",
+                ],
+                child_environment(portals_env),
+                pass_fds=[portals_socket.fileno()],
+            )
+            portals.start()
+            shared["SAHOD_SANDBOX_PORTALS_UPSTREAM"] = upstream
         api_settings = settings.model_copy(
             update={
                 "database_url": database_url,
@@ -243,6 +270,10 @@ def _serve(settings: Settings) -> None:
     finally:
         if worker is not None:
             worker.stop()
+        if portals is not None:
+            portals.stop()
+        if portals_socket is not None:
+            portals_socket.close()
         if metrics is not None:
             metrics.stop()
         elif metrics_dir is not None:
@@ -409,6 +440,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     portals.add_argument("--host", default="127.0.0.1")
     portals.add_argument("--port", type=int, default=8100)
+    # How `sahod serve --workers N` runs its one portals process (see _serve).
+    portals.add_argument(
+        "--fd", type=int, default=None, help="serve on this inherited listening socket"
+    )
+    portals.add_argument("--mount-path", default="", help="serve the portals below this prefix")
+    portals.add_argument(
+        "--operator-token-only",
+        action="store_true",
+        help="serve /_faults, /_reset and /_stats only to `Authorization: Bearer "
+        "$SAHOD_SANDBOX_OPERATOR_TOKEN`, as the API server's mount does",
+    )
 
     demo = commands.add_parser(
         "demo", help="run Sahod and a sample tenant site that embeds the widget (start here)"
@@ -503,6 +545,19 @@ def _run(args: argparse.Namespace, settings: Settings) -> None:
         asyncio.run(_worker(settings, args.concurrency or settings.worker_concurrency))
     elif args.command == "migrate":
         _migrate(settings)
+    elif args.command == "sandbox-portals" and args.fd is not None:
+        from sahod.providers.sandbox import serve_inherited_socket
+        from sahod.sandbox.portals.common import OperatorAccess
+
+        parent = os.environ.get("SAHOD_PARENT_PID")
+        serve_inherited_socket(
+            args.fd,
+            mount_path=args.mount_path,
+            operator=OperatorAccess(
+                open=not args.operator_token_only, token=settings.sandbox_operator_token
+            ),
+            parent_pid=int(parent) if parent else None,
+        )
     elif args.command == "sandbox-portals":
         from sahod.providers.sandbox import serve
 

@@ -50,6 +50,12 @@ class Settings(BaseSettings):
         description="Mount the sandbox portals at /sandbox/portals/<provider>; unset means "
         "yes, except on a production server (see `production`).",
     )
+    sandbox_portals_upstream: str | None = Field(
+        default=None,
+        description="Set by `sahod serve --workers N` for its API processes: the loopback "
+        "address of the one process serving the sandbox portals, which each API process's "
+        "/sandbox/portals forwards to (a portal's sessions and faults live in one process).",
+    )
     portal_base_url: str | None = Field(
         default=None,
         description="Where connectors find the member portals; defaults to this server's "

@@ -111,9 +111,13 @@ class ChildProcess:
         first_wait: float = 0.5,
         max_wait: float = 10.0,
         niceness: int = 0,
+        pass_fds: Sequence[int] = (),
     ) -> None:
         self.name = name
         self.niceness = niceness
+        # Kept open by the parent and handed to every run of the child: a listening socket
+        # passed this way keeps its port, and queues connections, across restarts.
+        self.pass_fds = tuple(pass_fds)
         self.argv = list(argv)
         self.env = dict(env)
         self.grace = grace
@@ -126,9 +130,21 @@ class ChildProcess:
 
     @classmethod
     def sahod(
-        cls, name: str, args: Sequence[str], env: Mapping[str, str], *, niceness: int = 0
+        cls,
+        name: str,
+        args: Sequence[str],
+        env: Mapping[str, str],
+        *,
+        niceness: int = 0,
+        pass_fds: Sequence[int] = (),
     ) -> ChildProcess:
-        return cls(name, [sys.executable, "-m", "sahod.cli", *args], env, niceness=niceness)
+        return cls(
+            name,
+            [sys.executable, "-m", "sahod.cli", *args],
+            env,
+            niceness=niceness,
+            pass_fds=pass_fds,
+        )
 
     def start(self) -> None:
         self._thread.start()
@@ -139,7 +155,9 @@ class ChildProcess:
                 return None
             # Its own process group: a Ctrl-C in the terminal reaches the parent, which
             # then stops the child in order, rather than both at once.
-            self.process = subprocess.Popen(self.argv, env=self.env, start_new_session=True)  # noqa: S603
+            self.process = subprocess.Popen(  # noqa: S603
+                self.argv, env=self.env, start_new_session=True, pass_fds=self.pass_fds
+            )
             if self.niceness:
                 # Lower priority for throughput work (the job worker), so that on a busy
                 # machine the API's requests get the CPU first.

@@ -61,7 +61,7 @@ async def test_an_upload_without_a_user_creates_one_and_starts_the_analysis(
     user = await tenant.http.get(f"/v1/users/{archive['userId']}")
     assert user.status_code == 200
     types = [event.type for event in await events_of(session, tenant.tenant_id)]
-    assert types == ["USER_CREATED", "ARCHIVE_STARTED"]
+    assert types == ["USER_CREATED", "ARCHIVE_STARTED", "TASK_STARTED"]
     assert await queued_analyses(session) == [
         {"tenant_id": tenant.tenant_id, "archive_id": archive["id"]}
     ]

@@ -32,6 +32,13 @@ def contract() -> dict[str, Any]:
     # The issue asks for a null nextCursor on the last page; the contract types it as a
     # plain string. Null is what a client paging "while nextCursor" expects (README).
     schemas["ObjectNextCursor"]["nullable"] = True
+    # A Started task has not finished: the contract's own List Tasks example shows
+    # `finishedAt: null` for it, which its Task schema (a plain RefDateTime) does not allow.
+    schemas["Task"]["properties"]["finishedAt"] = {
+        "type": "string",
+        "format": "date-time",
+        "nullable": True,
+    }
     # And 415 UNSUPPORTED_TYPE, in the Smile documents' error table but not this enum.
     schemas["ObjectMetadataRefCode"]["enum"].append("UNSUPPORTED_TYPE")
     return document

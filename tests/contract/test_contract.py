@@ -61,6 +61,13 @@ def _calls(user_id: str, account_id: str, point_ids: dict[DataPointKind, str]) -
         Call("GET", "/accounts/a-missing/payload", expected=404),
         Call("GET", "/tasks"),
         Call("GET", "/tasks", params={"userId": user_id, "sourceId": account_id}),
+        Call("GET", "/tasks", params={"sourceId": "u-missing", "startDate": "2026-01-01"}),
+        Call(
+            "GET",
+            "/tasks",
+            params={"startDate": "2026-02-01", "endDate": "2026-01-01"},
+            expected=400,
+        ),
         Call("GET", "/tasks/tsk-missing", expected=404),
         Call(
             "POST", f"/accounts/{account_id}/exports/generate", json={"exportExtensionType": "PDF"}

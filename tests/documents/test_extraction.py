@@ -182,6 +182,8 @@ def test_sandbox_photos_are_read_exactly_enough(persona: str, file_name: str) ->
 
 @needs_ocr
 @pytest.mark.slow
+# Every persona's photos through OCR: minutes on two busy cores.
+@pytest.mark.timeout(900)
 def test_every_sandbox_photo() -> None:
     accuracy = Accuracy()
     for persona in sandbox_personas():

@@ -7,7 +7,7 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,12 +76,17 @@ def add_member_with_cli(
 
 @contextmanager
 def running_server(
-    database_url: str, data_dir: Path, tenant_name: str, env: dict[str, str] | None = None
+    database_url: str,
+    data_dir: Path,
+    tenant_name: str,
+    env: dict[str, str] | None = None,
+    args: Sequence[str] = ("serve",),
 ) -> Iterator[LiveServer]:
-    """A tenant made with `sahod tenants create`, and `sahod serve` on the test database."""
+    """A tenant made with `sahod tenants create`, and `sahod serve` (``args``) on the test
+    database."""
     keys = create_tenant_with_cli(database_url, data_dir, tenant_name)
     process = start_sahod(
-        ["serve"],
+        list(args),
         env={"SAHOD_DATABASE_URL": database_url, **(env or {})},
         ready=r"Sahod is running",
         data_dir=data_dir,

@@ -6,13 +6,15 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -87,6 +89,21 @@ class SahodProcess:
                 self.process.kill()
                 self.process.wait(10)
         return self.process.returncode
+
+
+@contextlib.contextmanager
+def embedded_data_dir() -> Iterator[Path]:
+    """A data dir for an embedded PostgreSQL, outside pytest's temporary folders.
+
+    Run as root, pgserver runs the server as a user of its own and opens up the folders
+    above the data dir to it; pytest closes its own ``pytest-of-root`` folder again (mode
+    0700) whenever a worker starts using it, which locks that user out mid-initdb."""
+    path = Path(tempfile.mkdtemp(prefix="sahod-embedded-"))
+    path.chmod(0o755)
+    try:
+        yield path / "data"
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def start_sahod(

@@ -80,6 +80,12 @@ async def test_the_worker_analyses_uploads_and_survives_hostile_ones(
             assert analysed["state"]["status"] == "ANALYZED", analysed["state"]
             incomes = await http.get("/v1/incomes", params={"sourceId": analysed["id"]})
             assert incomes.json()["data"]["items"][0]["metadata"]["sourceType"] == "ARCHIVE"
+            # The worker finished each archive's ANALYZE_ARCHIVE task with it.
+            for archive, datapoints in ((failed, []), (analysed, ["INCOMES"])):
+                listed = await http.get("/v1/tasks", params={"sourceId": archive["id"]})
+                [task] = listed.json()["data"]["items"]
+                assert task["type"] == "ANALYZE_ARCHIVE" and task["status"] == "Finished"
+                assert [k for k in task["datapoints"] if k == "INCOMES"] == datapoints
             async with httpx.AsyncClient() as anonymous:  # the link is the authorization
                 download = await anonymous.get(analysed["rawFiles"][0]["url"])
             assert download.status_code == 200 and download.content == payslip

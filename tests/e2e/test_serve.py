@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import create_tenant_with_cli, run_cli
-from tests.e2e.server import start_sahod
+from tests.e2e.server import embedded_data_dir, start_sahod
 
 
 def signs_in_to_the_portal(base_url: str, email: str, password: str) -> bool:
@@ -27,8 +27,12 @@ def signs_in_to_the_portal(base_url: str, email: str, password: str) -> bool:
 
 
 @pytest.mark.xdist_group("embedded-serve")
-def test_serve_with_embedded_defaults_keeps_its_keys_and_data(tmp_path: Path) -> None:
-    data_dir = tmp_path / "sahod-data"
+def test_serve_with_embedded_defaults_keeps_its_keys_and_data() -> None:
+    with embedded_data_dir() as data_dir:
+        _serve_twice_on(data_dir)
+
+
+def _serve_twice_on(data_dir: Path) -> None:
     first = start_sahod(["serve"], env={}, ready=r"API secret:\s+\S+", data_dir=data_dir)
     try:
         key = first.printed(r"API key:\s+(\S+)")

@@ -58,7 +58,7 @@ def test_serve_runs_api_processes_and_a_supervised_worker(tmp_path: Path) -> Non
 
         first = workers()[0]
         os.kill(first, signal.SIGKILL)
-        wait_for(lambda: workers() and workers()[0] != first, 30, "the worker restarted")
+        wait_for(lambda: any(pid != first for pid in workers()), 30, "the worker restarted")
         assert "job worker exited" in "".join(server.output)
 
         everyone = [*children_of(parent)]

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sahod.accounts.models import Account
@@ -24,11 +24,14 @@ from sahod.datapoints.kinds import DataPointKind
 from sahod.datapoints.models import DataPoint
 from sahod.files.models import FileBlob, StoredFile
 from sahod.kit.clock import ManualClock
+from sahod.retention import service as retention_service
 from sahod.retention.tasks import sweep_now
 from sahod.runtime import Runtime
+from sahod.tenants.models import Tenant
+from sahod.users.models import User
 from tests.conftest import TenantClient, signed_link_path
 from tests.contract.smile import contract_errors
-from tests.factories import make_datapoint, seed_connected_user
+from tests.factories import make_account, make_datapoint, seed_connected_user, store_file
 
 PATH = "/accounts/{id}/exports/generate"
 # Six months of contributions (one month paid in two parts) and their estimated incomes.
@@ -309,7 +312,79 @@ async def test_the_link_is_the_tenants_and_ends_with_the_file(
     assert expired.status_code == 403
 
 
-async def test_a_revoked_accounts_exports_are_deleted_by_the_sweep(
+async def export_bytes_left(session: AsyncSession, account_id: str) -> int:
+    """How many of the account's export files still have their bytes or a live row."""
+    blobs = await session.scalar(
+        select(func.count())
+        .select_from(FileBlob)
+        .join(StoredFile, StoredFile.id == FileBlob.file_id)
+        .where(StoredFile.owner_id == account_id)
+    )
+    live = await session.scalar(
+        select(func.count())
+        .select_from(StoredFile)
+        .where(StoredFile.owner_id == account_id, StoredFile.deleted_at.is_(None))
+        .execution_options(populate_existing=True)
+    )
+    return int(blobs or 0) + int(live or 0)
+
+
+async def revoke_by_widget(
+    tenant: TenantClient, anonymous: httpx.AsyncClient, session: AsyncSession, clock: ManualClock
+) -> tuple[str, str]:
+    """An account of a user with an open widget session, exported, then revoked by the
+    user in the widget: (account id, the export's download path)."""
+    created = (await tenant.http.post("/v1/users")).json()["data"]
+    opened = await anonymous.post(
+        "/link/v1/session",
+        headers={"Authorization": f"Bearer {created['token']['accessToken']}"},
+    )
+    token = opened.json()["data"]["sessionToken"]
+    user = await session.get(User, created["user"]["id"])
+    assert user is not None
+    account = await make_account(session, user, clock.now())
+    await session.commit()
+    export = await generate(tenant, account.id, "PDF")
+    await download(anonymous, export)
+    answer = await anonymous.delete(
+        f"/link/v1/accounts/{account.id}", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert answer.status_code == 200, answer.text
+    return account.id, signed_link_path(export["downloadUrl"])
+
+
+@pytest.mark.parametrize("by", ["account", "user", "widget"])
+async def test_a_revoke_deletes_the_accounts_exports_at_once(
+    by: str,
+    tenant: TenantClient,
+    anonymous: httpx.AsyncClient,
+    session: AsyncSession,
+    clock: ManualClock,
+) -> None:
+    """No sweep runs here: the revoke itself deletes the bytes (the contract's downloadUrl
+    works "until account revoked"), and another account's export is untouched."""
+    _, other, _ = await seed_connected_user(session, tenant.tenant_id, clock.now())
+    kept = await generate(tenant, other.id, "CSV")
+    if by == "widget":
+        account_id, link = await revoke_by_widget(tenant, anonymous, session, clock)
+    else:
+        user, account, _ = await seed_connected_user(session, tenant.tenant_id, clock.now())
+        account_id = account.id
+        exports = [await generate(tenant, account.id, kind) for kind in ("PDF", "CSV")]
+        link = signed_link_path(exports[0]["downloadUrl"])
+        if by == "account":
+            answer = await tenant.http.delete(f"/v1/accounts/{account.id}")
+        else:
+            answer = await tenant.http.delete("/v1/accounts", params={"userId": user.id})
+        assert answer.status_code == 200, answer.text
+
+    refused = await anonymous.get(link)
+    assert refused.status_code == 404 and refused.json()["code"] == "MISSING_RESOURCE"
+    assert await export_bytes_left(session, account_id) == 0
+    await download(anonymous, kept)
+
+
+async def test_retention_revokes_an_account_with_its_exports(
     tenant: TenantClient,
     anonymous: httpx.AsyncClient,
     session: AsyncSession,
@@ -317,20 +392,46 @@ async def test_a_revoked_accounts_exports_are_deleted_by_the_sweep(
     clock: ManualClock,
 ) -> None:
     _, account, _ = await seed_connected_user(session, tenant.tenant_id, clock.now())
-    _, other, _ = await seed_connected_user(session, tenant.tenant_id, clock.now())
-    gone = await generate(tenant, account.id, "PDF")
-    kept = await generate(tenant, other.id, "CSV")
+    export = await generate(tenant, account.id, "PDF")
+    await session.execute(
+        update(Tenant).where(Tenant.id == tenant.tenant_id).values(cds_enabled=False)
+    )
+    later = clock.now() + timedelta(days=1)
+
+    revoked = await retention_service.revoke_expired_batch(
+        session, runtime.extras, runtime.settings, later, timedelta(hours=1)
+    )
+    await session.commit()
+
+    assert revoked == 1
+    assert await export_bytes_left(session, account.id) == 0
+    assert (await anonymous.get(signed_link_path(export["downloadUrl"]))).status_code == 404
+
+
+async def test_the_sweep_deletes_an_export_stored_after_its_account_was_revoked(
+    tenant: TenantClient,
+    anonymous: httpx.AsyncClient,
+    session: AsyncSession,
+    runtime: Runtime,
+    clock: ManualClock,
+) -> None:
+    """An export generated while its account was being revoked commits after the revoke
+    did: the hourly sweep deletes its bytes."""
+    _, account, _ = await seed_connected_user(session, tenant.tenant_id, clock.now())
     assert (await tenant.http.delete(f"/v1/accounts/{account.id}")).status_code == 200
+    await store_file(
+        session,
+        runtime,
+        tenant.tenant_id,
+        clock.now(),
+        name="late.csv",
+        file_format="CSV",
+        data=b"a,b\n",
+        owner_id=account.id,
+    )
+    await session.commit()
+    assert await export_bytes_left(session, account.id) == 2
 
     await sweep_now(runtime)
 
-    refused = await anonymous.get(signed_link_path(gone["downloadUrl"]))
-    assert refused.status_code == 404 and refused.json()["code"] == "MISSING_RESOURCE"
-    await download(anonymous, kept)
-    blobs = await session.scalar(
-        select(func.count())
-        .select_from(FileBlob)
-        .join(StoredFile, StoredFile.id == FileBlob.file_id)
-        .where(StoredFile.owner_id == account.id)
-    )
-    assert blobs == 0
+    assert await export_bytes_left(session, account.id) == 0

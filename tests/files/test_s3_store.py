@@ -93,6 +93,75 @@ async def test_files_go_to_the_bucket_and_a_delete_removes_them(
     assert await service.read_bytes(session, s3_runtime.extras, s3_runtime.settings, row) is None
 
 
+async def test_an_account_revoke_deletes_its_exports_objects(
+    s3_runtime: Runtime, s3_endpoint: str, session: AsyncSession, clock: ManualClock
+) -> None:
+    """With the S3 store, the revoke deletes the export's object during its transaction."""
+    from sahod.accounts import service as accounts_service
+    from tests.factories import seed_connected_user
+
+    keys = await create_tenant(session, "Export Bank", TenantMode.SANDBOX, clock.now())
+    _, account, _ = await seed_connected_user(session, keys.tenant_id, clock.now())
+    row = await store_file(
+        session,
+        s3_runtime,
+        keys.tenant_id,
+        clock.now(),
+        name="export.csv",
+        file_format="CSV",
+        data=b"kind,id\n",
+        owner_id=account.id,  # as sahod.exports stores an export
+    )
+    key = f"sahod/{keys.tenant_id}/{row.id}"
+    assert key in _objects(s3_endpoint)
+
+    await accounts_service.revoke(
+        session, account, clock.now(), extras=s3_runtime.extras, settings=s3_runtime.settings
+    )
+    await session.commit()
+
+    assert key not in _objects(s3_endpoint)
+    assert await service.read_bytes(session, s3_runtime.extras, s3_runtime.settings, row) is None
+
+
+async def test_an_archive_revoke_deletes_its_objects_from_the_bucket(
+    s3_runtime: Runtime, s3_endpoint: str, session: AsyncSession, clock: ManualClock
+) -> None:
+    from sahod.archives import service as archives_service
+    from sahod.archives.schemas import TENANT_PROVIDED, UploadedFile
+    from sahod.tenants.schemas import TenantContext
+    from tests.archives.helpers import b64, sandbox_document
+
+    keys = await create_tenant(session, "Archive Bank", TenantMode.SANDBOX, clock.now())
+    view = await archives_service.create_archive(
+        session,
+        s3_runtime.extras,
+        s3_runtime.settings,
+        tenant=TenantContext(id=keys.tenant_id, mode=TenantMode.SANDBOX),
+        user_id=None,
+        provider_id=TENANT_PROVIDED,
+        declared_type="PAYSLIP",
+        uploads=[UploadedFile("p.pdf", "PDF", b64(sandbox_document().data()), None)],
+        now=clock.now(),
+    )
+    await session.commit()
+    [row] = view.files
+    key = f"sahod/{keys.tenant_id}/{row.id}"
+    assert row.store == S3 and key in _objects(s3_endpoint)
+
+    await archives_service.revoke_archive(
+        session,
+        s3_runtime.extras,
+        s3_runtime.settings,
+        keys.tenant_id,
+        view.archive.id,
+        clock.now(),
+    )
+    await session.commit()
+
+    assert key not in _objects(s3_endpoint)
+
+
 def test_an_s3_store_without_a_bucket_is_refused_before_starting(runtime: Runtime) -> None:
     from sahod.files.store import FileStoreConfigurationError, check_file_store
 

@@ -7,12 +7,18 @@ import re
 
 import httpx
 
+from sahod.kit.clock import ManualClock
 from sahod.portal.schemas import Role
 from sahod.provider_health.service import data_sources
 from sahod.providers.sandbox import BackgroundPortals
 from tests.conftest import TenantClient
 from tests.portal.conftest import MemberFactory
-from tests.provider_health.conftest import Linker, linker, portals_clock  # noqa: F401
+from tests.provider_health.conftest import (  # noqa: F401
+    Linker,
+    health_week,
+    linker,
+    portals_clock,
+)
 
 _TAG = re.compile(r"<[^>]+>")
 
@@ -28,7 +34,9 @@ def status_of(html: str, provider_id: str) -> str:
 
 
 async def test_every_provider_data_point_and_field_is_listed(
-    tenant: TenantClient, member_of: MemberFactory
+    tenant: TenantClient,
+    member_of: MemberFactory,
+    health_week: ManualClock,  # noqa: F811
 ) -> None:
     browser = await member_of(tenant.tenant_id, Role.VIEWER)
     overview = await browser.http.get("/portal/data-sources")

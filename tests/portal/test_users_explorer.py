@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -81,6 +82,11 @@ async def test_a_developer_revokes_an_account_from_the_users_page(
     tenant: TenantClient, member_of: MemberFactory, session: AsyncSession, clock: ManualClock
 ) -> None:
     user, account, _ = await seed_connected_user(session, tenant.tenant_id, clock.now())
+    export = await tenant.http.post(
+        f"/v1/accounts/{account.id}/exports/generate", json={"exportExtensionType": "CSV"}
+    )
+    link = urlsplit(export.json()["data"]["downloadUrl"])
+    assert (await tenant.http.get(f"{link.path}?{link.query}")).status_code == 200
     developer = await member_of(tenant.tenant_id, Role.DEVELOPER)
     answer = await developer.post(f"/portal/users/{user.id}/accounts/{account.id}/revoke")
     assert answer.status_code == 303
@@ -88,3 +94,5 @@ async def test_a_developer_revokes_an_account_from_the_users_page(
     assert served["connection"]["status"] == "DISCONNECTED"
     identities = await tenant.http.get("/v1/identities", params={"userId": user.id})
     assert identities.json()["data"]["items"] == []
+    # The export's file went with the revoke, not at the next retention sweep.
+    assert (await tenant.http.get(f"{link.path}?{link.query}")).status_code == 404

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -14,6 +15,17 @@ from sahod.runtime import Runtime
 from sahod.sync.pipeline import Pipeline
 from tests.conftest import TenantClient
 from tests.factories import link_and_commit, make_user
+
+# Provider health counts every tenant's tasks in the database, and other tests in this
+# worker's database commit link tasks too, near TEST_START. So each test here judges a week
+# of its own, three years on, where only its own links are.
+_WEEKS_TAKEN = itertools.count()
+
+
+@pytest.fixture
+def health_week(clock: ManualClock) -> ManualClock:
+    clock.advance(timedelta(days=3 * 365, weeks=next(_WEEKS_TAKEN)))
+    return clock
 
 
 @pytest.fixture
@@ -57,7 +69,7 @@ async def linker(
     portals: BackgroundPortals,
     session: AsyncSession,
     tenant: TenantClient,
-    clock: ManualClock,
+    health_week: ManualClock,
 ) -> AsyncIterator[Linker]:
     settings = runtime.settings.model_copy(
         update={
@@ -69,7 +81,7 @@ async def linker(
     )
     linked = replace(runtime, settings=settings, connectors={})
     try:
-        yield Linker(linked, session, tenant.tenant_id, clock)
+        yield Linker(linked, session, tenant.tenant_id, health_week)
     finally:
         for connector in linked.connectors.values():
             await connector.aclose()

@@ -34,8 +34,15 @@ async def _status(tenant: TenantClient, archive_id: str) -> str:
     return status
 
 
-async def _blobs(session: AsyncSession) -> int:
-    return int(await session.scalar(select(func.count()).select_from(FileBlob)) or 0)
+async def _blobs(session: AsyncSession, tenant_id: str) -> int:
+    # This tenant's only: other tests in this worker's database commit files too.
+    count = (
+        select(func.count())
+        .select_from(FileBlob)
+        .join(StoredFile, StoredFile.id == FileBlob.file_id)
+        .where(StoredFile.tenant_id == tenant_id)
+    )
+    return int(await session.scalar(count) or 0)
 
 
 async def test_archives_are_revoked_sixty_days_after_the_upload(
@@ -44,21 +51,21 @@ async def test_archives_are_revoked_sixty_days_after_the_upload(
     old = await _upload(tenant)
     clock.advance(timedelta(days=2))
     recent = await _upload(tenant)
-    assert await _blobs(session) == 2
+    assert await _blobs(session, tenant.tenant_id) == 2
 
     clock.advance(timedelta(days=59))  # old: 61 days; recent: 59
     await sweep_now(runtime)
 
     assert await _status(tenant, old) == "REVOKED"
     assert await _status(tenant, recent) == "STARTED"
-    assert await _blobs(session) == 1
+    assert await _blobs(session, tenant.tenant_id) == 1
     revoked = await events_of(session, tenant.tenant_id, "ARCHIVE_REVOKED")
     assert [event.data["archiveId"] for event in revoked] == [old]
 
     clock.advance(timedelta(days=2))
     await sweep_now(runtime)
     assert await _status(tenant, recent) == "REVOKED"
-    assert await _blobs(session) == 0
+    assert await _blobs(session, tenant.tenant_id) == 0
     assert len(await events_of(session, tenant.tenant_id, "ARCHIVE_REVOKED")) == 2
 
 
@@ -82,4 +89,4 @@ async def test_other_expired_files_lose_their_bytes(
 
     row = await session.get(StoredFile, export.id, populate_existing=True)
     assert row is not None and row.deleted_at is not None
-    assert await _blobs(session) == 0
+    assert await _blobs(session, tenant.tenant_id) == 0

@@ -123,7 +123,7 @@ async def test_no_code_by_the_deadline_ends_in_mfa_timeout(
     assert account.connection_status is ConnectionStatus.ERROR
     assert account.error_code is ErrorCode.MFA_TIMEOUT
     [task] = await _tasks(session, account)
-    assert task.outcome is TaskOutcome.FAILED and task.error_code is ErrorCode.MFA_TIMEOUT
+    assert task.outcome is TaskOutcome.FAILED and task.error_code == ErrorCode.MFA_TIMEOUT
 
 
 async def test_wrong_credentials_end_in_error_and_a_failed_task(
@@ -148,7 +148,13 @@ async def test_a_revoke_while_a_code_is_awaited_wins_over_the_code(
     await run_jobs(session, fake_runtime)
     account = await _fresh(session, account)
     await sync_service.submit_mfa_code(session, account, CODE, fake_runtime.sealer)
-    await accounts_service.revoke(session, account, clock.now())
+    await accounts_service.revoke(
+        session,
+        account,
+        clock.now(),
+        extras=fake_runtime.extras,
+        settings=fake_runtime.settings,
+    )
     await session.commit()
     await run_jobs(session, fake_runtime)  # the code's job finds the account revoked
     account = await _fresh(session, account)

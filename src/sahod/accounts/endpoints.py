@@ -9,7 +9,7 @@ from sahod.accounts import service
 from sahod.accounts.schemas import AccountOut, AccountPayloadOut
 from sahod.datapoints import service as datapoints_service
 from sahod.kit.dates import EndDate, StartDate, check_range, day_after, day_start
-from sahod.kit.deps import AppClock, Page, Session
+from sahod.kit.deps import AppClock, AppSettings, Page, Session
 from sahod.kit.envelope import (
     EmptyEnvelope,
     Envelope,
@@ -58,12 +58,24 @@ async def get_account(request: Request, tenant: Tenant, session: Session, id: st
 
 @router.delete("/accounts/{id}", response_model=EmptyEnvelope)
 async def revoke_account(
-    request: Request, tenant: Tenant, session: Session, clock: AppClock, id: str
+    request: Request,
+    tenant: Tenant,
+    session: Session,
+    clock: AppClock,
+    settings: AppSettings,
+    id: str,
 ) -> Response:
-    """Revoke an account: its data points and credentials are deleted, it becomes
-    DISCONNECTED, its syncing stops, and `ACCOUNT_DISCONNECTED` fires."""
+    """Revoke an account: its data points, credentials and exports' files are deleted
+    (an export's `downloadUrl` stops working), it becomes DISCONNECTED, its syncing stops,
+    and `ACCOUNT_DISCONNECTED` fires."""
     account = await service.get_account(session, tenant, id)
-    await service.revoke(session, account, clock.now())
+    await service.revoke(
+        session,
+        account,
+        clock.now(),
+        extras=request.app.state.runtime.extras,
+        settings=settings,
+    )
     return envelope(request, None, message="Account access revoked")
 
 

@@ -10,9 +10,11 @@ from sahod.accounts import lifecycle, repository
 from sahod.accounts.events import account_event
 from sahod.accounts.models import Account, AccountCredentials
 from sahod.accounts.sealed import seal_credentials
+from sahod.config import Settings
 from sahod.datapoints import repository as datapoints_repository
 from sahod.errors import MissingResource
 from sahod.events.service import emit
+from sahod.files import service as files
 from sahod.kit.clock import iso_z
 from sahod.kit.crypto import Sealer
 from sahod.kit.pagination import JsonPage, PageRequest
@@ -79,8 +81,18 @@ async def list_accounts(
 # Linking, one-time codes and re-authorization also queue the pipeline: sync.service.
 
 
-async def revoke(session: AsyncSession, account: Account, now: datetime) -> None:
-    """The user's data and credentials go, in one transaction with the status change.
+async def revoke(
+    session: AsyncSession,
+    account: Account,
+    now: datetime,
+    *,
+    extras: dict[str, Any],
+    settings: Settings,
+) -> None:
+    """The user's data and credentials go, and the bytes of the account's exports, in one
+    transaction with the status change (``extras``/``settings``: the runtime's file
+    stores), so an export's downloadUrl stops working with the revoke, as the contract
+    says, not at the next retention sweep.
 
     The row lock orders this against any running job: a job that writes after this commit
     finds the account DISCONNECTED and writes nothing.
@@ -90,6 +102,12 @@ async def revoke(session: AsyncSession, account: Account, now: datetime) -> None
         return  # revoked already: revoking again changes nothing
     await datapoints_repository.delete_account_datapoints(session, locked.tenant_id, locked.id)
     await repository.delete_credentials(session, locked.tenant_id, locked.id)
+    # An account's files are its exports (sahod.exports stores them owned by the account).
+    # PostgreSQL's blobs go in this transaction; an S3 store deletes its objects now, before
+    # the commit (a rollback after that leaves rows whose bytes are gone: the download
+    # answers 404, which a revoke wanted anyway).
+    exports = await files.files_of(session, locked.tenant_id, [locked.id])
+    await files.delete_files(session, extras, settings, exports[locked.id], now)
     lifecycle.disconnect(locked, now)
     await tasks_lifecycle.cancel_open_tasks(session, locked.tenant_id, locked.id, now)
     await emit(session, locked.tenant_id, "ACCOUNT_DISCONNECTED", account_event(locked), now)

@@ -9,11 +9,12 @@ from typing import Annotated, Any
 from pydantic import AliasChoices, Field
 
 from sahod.kit.envelope import WireModel
+from sahod.kit.ids import ARCHIVE
 
 TENANT_PROVIDED = "tenant-provided"
 USER_PROVIDED = "user-provided"
-ARCHIVE_ID_PREFIX = "u"
-"""Smile's archive ids look like ``u-17bbf364…``."""
+ARCHIVE_ID_PREFIX = ARCHIVE
+"""Smile's archive ids look like ``u-17bbf364…`` (a task's ``sourceId`` is told by it)."""
 
 
 class ArchiveStatus(StrEnum):

@@ -44,6 +44,9 @@ from sahod.kit.crypto import Sealer
 from sahod.kit.ids import new_id
 from sahod.kit.jobs import defer
 from sahod.kit.pagination import PageRequest
+from sahod.tasks import lifecycle as tasks_lifecycle
+from sahod.tasks import repository as tasks_repository
+from sahod.tasks.schemas import TaskOutcome
 from sahod.tenants.schemas import TenantContext
 from sahod.users import repository as users_repository
 from sahod.users import service as users_service
@@ -131,8 +134,9 @@ async def create_archive(
     uploads: Sequence[UploadedFile],
     now: datetime,
 ) -> ArchiveView:
-    """Files checked and stored, the archive STARTED, ARCHIVE_STARTED and the analysis job:
-    one transaction. Without ``user_id`` a user is created (USER_CREATED) for it."""
+    """Files checked and stored, the archive STARTED with its ANALYZE_ARCHIVE task,
+    ARCHIVE_STARTED, TASK_STARTED and the analysis job: one transaction. Without
+    ``user_id`` a user is created (USER_CREATED) for it."""
     if declared_type is not None and declared_type not in FILE_TYPES_BY_ID:
         known = ", ".join(FILE_TYPES_BY_ID)
         raise InvalidParameters(f"fileType {declared_type!r} is not one of {known}")
@@ -177,6 +181,7 @@ async def create_archive(
         expires_at=expires_at,
     )
     await emit(session, tenant.id, "ARCHIVE_STARTED", archive_event(archive), now)
+    await tasks_lifecycle.start_archive_task(session, archive, now)
     await defer(session, ANALYZE, lock=archive.id, tenant_id=tenant.id, archive_id=archive.id)
     return ArchiveView(archive=archive, files=stored)
 
@@ -240,7 +245,8 @@ async def revoke_archive(
     user_id: str | None = None,
 ) -> ArchiveView:
     """REVOKED: the files' bytes deleted from their store, the archive's data points
-    deleted, ARCHIVE_REVOKED. ``user_id``: only that user's archive (the widget's)."""
+    deleted, its analysis task CANCELLED if still running, ARCHIVE_REVOKED. ``user_id``:
+    only that user's archive (the widget's)."""
     archive = await repository.lock_archive(session, tenant_id, archive_id)
     if archive is None or (user_id is not None and archive.user_id != user_id):
         raise MissingResource(f"There is no archive {archive_id}.")
@@ -258,6 +264,7 @@ async def _revoke_locked(
     if lifecycle.revoke(archive, now):
         await files.delete_files(session, extras, settings, view.files, now)
         await datapoints.delete_archive_records(session, archive.tenant_id, archive.id)
+        await tasks_lifecycle.cancel_archive_task(session, archive.tenant_id, archive.id, now)
         await emit(session, archive.tenant_id, "ARCHIVE_REVOKED", archive_event(archive), now)
     return view
 
@@ -339,6 +346,7 @@ async def record_analysis(
         extraction=outcome.extraction,
         validation=outcome.validation,
     )
+    task_id = await tasks_repository.open_archive_task_id(session, tenant_id, archive.id)
     added: dict[str, list[str]] = {}
     if status == ArchiveStatus.ANALYZED and outcome.records:
         source = datapoints.ArchiveSource(
@@ -347,6 +355,7 @@ async def record_analysis(
             archive_id=archive.id,
             provider_id=archive.provider_id,
             archive_created_at=archive.created_at,
+            task_id=task_id,
         )
         added = await datapoints.store_archive_records(session, outcome.records, source, now)
     if status == ArchiveStatus.ANALYZED:
@@ -371,6 +380,16 @@ async def record_analysis(
                 archive_event(archive, count=len(ids)),
                 now,
             )
+    if task_id is not None:
+        await tasks_lifecycle.finish_task(
+            session,
+            tenant_id,
+            task_id,
+            TaskOutcome.SUCCEEDED if status == ArchiveStatus.ANALYZED else TaskOutcome.FAILED,
+            now,
+            datapoints=[kind.value for kind in DataPointKind if added.get(kind.value)],
+            error_code=archive.error_code,
+        )
     return archive
 
 
@@ -389,6 +408,11 @@ async def record_failure(
         archive_event(archive, errorCode=archive.error_code, errorMessage=message),
         now,
     )
+    task_id = await tasks_repository.open_archive_task_id(session, tenant_id, archive.id)
+    if task_id is not None:
+        await tasks_lifecycle.finish_task(
+            session, tenant_id, task_id, TaskOutcome.FAILED, now, error_code=archive.error_code
+        )
 
 
 # --- the wire ---------------------------------------------------------------------------

@@ -145,6 +145,9 @@ class ArchiveSource:
     archive_id: str
     provider_id: str
     archive_created_at: datetime
+    task_id: str | None = None
+    """The ANALYZE_ARCHIVE task that read them: TASK_FINISHED's includePayload finds them
+    by it, as it finds an account task's."""
 
 
 async def store_archive_records(
@@ -171,7 +174,7 @@ async def store_archive_records(
                 "account_created_at": source.archive_created_at,
                 "created_at": now,
                 "updated_at": now,
-                "last_task_id": None,
+                "last_task_id": source.task_id,
             }
         )
     return await repository.insert_datapoints(session, rows)

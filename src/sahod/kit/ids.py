@@ -14,6 +14,7 @@ def new_id(prefix: str) -> str:
 
 
 ACCOUNT = "a"
+ARCHIVE = "u"  # Smile's archive ids are its former uploads': ``u-…``
 EVENT = "et"
 TOKEN = "tk"  # noqa: S105 (an id prefix, not a secret)
 TASK = "tsk"

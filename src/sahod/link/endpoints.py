@@ -227,11 +227,22 @@ async def get_account(request: Request, context: Link, session: Session, id: str
 
 @router.delete("/accounts/{id}", response_model=Envelope[None])
 async def revoke_account(
-    request: Request, context: Link, session: Session, clock: AppClock, id: str
+    request: Request,
+    context: Link,
+    session: Session,
+    clock: AppClock,
+    settings: AppSettings,
+    id: str,
 ) -> Response:
-    """The user revokes: the account's data and credentials are deleted."""
+    """The user revokes: the account's data, credentials and exports' files are deleted."""
     account = await service.own_account(session, context, id)
-    await accounts_service.revoke(session, account, clock.now())
+    await accounts_service.revoke(
+        session,
+        account,
+        clock.now(),
+        extras=request.app.state.runtime.extras,
+        settings=settings,
+    )
     return envelope(request, None, message="Account access revoked")
 
 

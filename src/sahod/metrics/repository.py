@@ -32,7 +32,8 @@ def finished_tasks(connection: Connection) -> list[tuple[str, str, str, str | No
     """Every finished link and sync task: (provider, type, outcome, error code, count)."""
     statement = (
         select(Task.provider_id, Task.type, Task.outcome, Task.error_code, func.count())
-        .where(Task.status == TaskStatus.FINISHED)
+        # An archive's analysis is a task too, but no sign-in to a portal.
+        .where(Task.status == TaskStatus.FINISHED, Task.archive_id.is_(None))
         .group_by(Task.provider_id, Task.type, Task.outcome, Task.error_code)
     )
     return [

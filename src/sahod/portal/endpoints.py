@@ -272,10 +272,24 @@ async def user_page(request: Request, session: Session, member: Viewer, user_id:
 
 @router.post("/users/{user_id}/accounts/{account_id}/revoke")
 async def revoke_account(
-    session: Session, clock: AppClock, member: Developer, user_id: str, account_id: str
+    request: Request,
+    session: Session,
+    clock: AppClock,
+    settings: AppSettings,
+    member: Developer,
+    user_id: str,
+    account_id: str,
 ) -> Response:
     """As ``DELETE /v1/accounts/{id}``: the data and credentials go, ACCOUNT_DISCONNECTED."""
-    await explorer.revoke_users_account(session, member.tenant, user_id, account_id, clock.now())
+    await explorer.revoke_users_account(
+        session,
+        member.tenant,
+        user_id,
+        account_id,
+        clock.now(),
+        extras=request.app.state.runtime.extras,
+        settings=settings,
+    )
     return _see_other(f"/users/{quote(user_id, safe='')}")
 
 

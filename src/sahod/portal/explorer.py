@@ -13,6 +13,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sahod.accounts import service as accounts_service
+from sahod.config import Settings
 from sahod.datapoints import service as datapoints_service
 from sahod.datapoints.kinds import DataPointKind
 from sahod.datapoints.repository import DataPointFilter
@@ -76,10 +77,17 @@ async def user_records(session: AsyncSession, tenant: TenantContext, user_id: st
 
 
 async def revoke_users_account(
-    session: AsyncSession, tenant: TenantContext, user_id: str, account_id: str, now: datetime
+    session: AsyncSession,
+    tenant: TenantContext,
+    user_id: str,
+    account_id: str,
+    now: datetime,
+    *,
+    extras: dict[str, Any],
+    settings: Settings,
 ) -> None:
     """As ``DELETE /v1/accounts/{id}``, for an account of the user whose page it is."""
     account = await accounts_service.get_account(session, tenant, account_id)
     if account.user_id != user_id:
         raise MissingResource(f"There is no account {account_id} of user {user_id}.")
-    await accounts_service.revoke(session, account, now)
+    await accounts_service.revoke(session, account, now, extras=extras, settings=settings)

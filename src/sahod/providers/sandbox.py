@@ -8,8 +8,13 @@ memory of the process serving it, so run it with one worker.
 
 from __future__ import annotations
 
+import os
+import socket
+import threading
+
 import uvicorn
 from starlette.applications import Starlette
+from starlette.routing import Mount
 
 from sahod.kit.clock import Clock
 from sahod.providers.registry import REGISTRATIONS
@@ -42,6 +47,40 @@ def serve(host: str, port: int) -> None:
         log_config=None,  # through Sahod's JSON lines (sahod.kit.logs)
         workers=1,
     )
+
+
+def serve_inherited_socket(
+    fd: int, *, mount_path: str, operator: OperatorAccess, parent_pid: int | None
+) -> None:
+    """Run the portals under ``mount_path`` on a listening socket the parent opened
+    (`sahod serve --workers N`'s portals process): the parent keeps the socket, so the
+    port stays the same and connections wait in its backlog while this process restarts."""
+    listening = socket.socket(fileno=fd)
+    portals = create_portals_app(operator=operator)
+    app = Starlette(routes=[Mount(mount_path, app=portals)]) if mount_path else portals
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            log_level="warning",
+            log_config=None,
+            lifespan="off",
+            # Longer than the proxy's pooled connections stay idle, so that a kept-alive
+            # connection is not closed just as a request is sent on it.
+            timeout_keep_alive=75,
+        )
+    )
+    if parent_pid is not None:
+
+        def exit_with_parent() -> None:
+            # A portals process whose `sahod serve` was killed outright must not live on.
+            while not server.should_exit:
+                if os.getppid() != parent_pid:
+                    server.should_exit = True
+                    return
+                threading.Event().wait(1)
+
+        threading.Thread(target=exit_with_parent, name="parent watch", daemon=True).start()
+    server.run(sockets=[listening])
 
 
 class BackgroundPortals(PortalsServer):

@@ -25,16 +25,22 @@ async def forget_failed_credentials(session: AsyncSession, now: datetime, window
 
 
 async def revoke_expired_batch(
-    session: AsyncSession, now: datetime, retention: timedelta, batch: int = EXPIRE_BATCH
+    session: AsyncSession,
+    extras: dict[str, Any],
+    settings: Settings,
+    now: datetime,
+    retention: timedelta,
+    batch: int = EXPIRE_BATCH,
 ) -> int:
-    """Revoke, as the user's own revoke would (data and credentials deleted, DISCONNECTED,
-    ACCOUNT_DISCONNECTED), up to ``batch`` accounts kept past ``retention`` after their
-    connection whose tenant has no Continuous Data Sync; how many."""
+    """Revoke, as the user's own revoke would (data, credentials and exports' files
+    deleted, DISCONNECTED, ACCOUNT_DISCONNECTED), up to ``batch`` accounts kept past
+    ``retention`` after their connection whose tenant has no Continuous Data Sync; how
+    many."""
     expired = await repository.expired_accounts(session, now - retention, batch)
     for tenant_id, account_id in expired:
         account = await accounts_repository.get_account(session, tenant_id, account_id)
         if account is not None:
-            await accounts_service.revoke(session, account, now)
+            await accounts_service.revoke(session, account, now, extras=extras, settings=settings)
     return len(expired)
 
 
@@ -50,7 +56,9 @@ async def revoke_expired_archives(
 async def delete_revoked_accounts_exports(
     session: AsyncSession, extras: dict[str, Any], settings: Settings, now: datetime
 ) -> int:
-    """Delete the files of a batch of exports whose account was revoked; how many."""
+    """Delete the files of a batch of exports whose account was revoked; how many. A
+    revoke deletes them itself: this catches an export generated while its account was
+    being revoked (and files of accounts revoked before revokes did)."""
     return await exports_service.delete_revoked_accounts_exports(session, extras, settings, now)
 
 

@@ -31,7 +31,11 @@ async def sweep_now(services: Services[Any]) -> tuple[int, int]:
     while True:
         async with session_scope(services.session_factory) as session:
             done = await service.revoke_expired_batch(
-                session, now, timedelta(days=settings.data_retention_days)
+                session,
+                services.extras,
+                settings,
+                now,
+                timedelta(days=settings.data_retention_days),
             )
         revoked += done
         if done < service.EXPIRE_BATCH:

@@ -27,15 +27,16 @@ async def list_tasks(
     start_date: StartDate = None,
     end_date: EndDate = None,
 ) -> Response:
-    """List the pipeline's tasks (LINK_ACCOUNT, then UPDATE_ACCOUNT each month), newest
-    first; filter by user, account (`sourceId`) or start date."""
+    """List the tasks, newest first: an account's (LINK_ACCOUNT, then UPDATE_ACCOUNT each
+    month) and an archive's analysis (ANALYZE_ARCHIVE); filter by user, by account or
+    archive (`sourceId`) or by start date."""
     check_range(start_date, end_date)
     rows = await service.list_tasks(
         session,
         tenant,
         page,
         user_id=user_id,
-        account_id=source_id,
+        source_id=source_id,
         started_from=day_start(start_date) if start_date else None,
         started_before=day_after(end_date) if end_date else None,
     )

@@ -1,6 +1,7 @@
-"""A task's life: started for an account, then finished once (succeeded or failed) or
-cancelled with the account's revoke or re-authorization. The only code that writes a
-task's status, outcome and error code, and the task events that go with them."""
+"""A task's life: started for an account (or an archive), then finished once (succeeded
+or failed) or cancelled with the account's revoke or re-authorization (the archive's
+revoke). The only code that writes a task's status, outcome and error code, and the task
+events that go with them."""
 
 from __future__ import annotations
 
@@ -12,14 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sahod.events.service import emit
 from sahod.kit.ids import TASK, new_id
-from sahod.providers.base import ErrorCode
 from sahod.tasks import repository
 from sahod.tasks.models import Task
 from sahod.tasks.schemas import TaskOutcome, TaskStatus, TaskType
 
 
 class TaskSource(Protocol):
-    """What a task needs of the account it runs for (an accounts.models.Account is one)."""
+    """What a task needs of the account (or archive) it runs for (an accounts.models.Account
+    or an archives.models.Archive is one)."""
 
     @property
     def id(self) -> str: ...
@@ -35,12 +36,16 @@ class TaskSource(Protocol):
 
 def task_event(task: Task, **extra: Any) -> dict[str, Any]:
     """TASK_STARTED / TASK_FINISHED / ACCOUNT_SYNC_TASK_FINISHED: the task's source is the
-    account. ``taskId`` is ours, beyond the seed: it names the task these data points are
-    from (webhooks with includePayload read them by it)."""
+    account or the archive. ``taskId`` is ours, beyond the seed: it names the task these
+    data points are from (webhooks with includePayload read them by it)."""
+    source: dict[str, str | None]
+    if task.archive_id is not None:
+        source = {"sourceId": task.archive_id, "sourceType": "ARCHIVE"}
+    else:
+        source = {"sourceId": task.account_id, "sourceType": "ACCOUNT"}
     return {
         "userId": task.user_id,
-        "sourceId": task.account_id,
-        "sourceType": "ACCOUNT",
+        **source,
         "providers": [task.provider_id],
         "taskId": task.id,
         **extra,
@@ -67,6 +72,28 @@ async def start_task(
     return task
 
 
+async def start_archive_task(session: AsyncSession, archive: TaskSource, now: datetime) -> Task:
+    """The archive's ANALYZE_ARCHIVE task, in the upload's transaction (TASK_STARTED); an
+    archives.models.Archive is its source. ``finish_task`` ends it with the analysis."""
+    task = Task(
+        id=new_id(TASK),
+        tenant_id=archive.tenant_id,
+        user_id=archive.user_id,
+        account_id=None,
+        archive_id=archive.id,
+        provider_id=archive.provider_id,
+        account_created_at=archive.created_at,
+        type=TaskType.ANALYZE_ARCHIVE,
+        status=TaskStatus.STARTED,
+        datapoints=[],
+        started_at=now,
+    )
+    await repository.add_task(session, task)
+    data = task_event(task, type=TaskType.ANALYZE_ARCHIVE)
+    await emit(session, task.tenant_id, "TASK_STARTED", data, now)
+    return task
+
+
 async def finish_task(
     session: AsyncSession,
     tenant_id: str,
@@ -75,11 +102,12 @@ async def finish_task(
     now: datetime,
     *,
     datapoints: Sequence[str] = (),
-    error_code: ErrorCode | None = None,
-    monitor_status: str,
+    error_code: str | None = None,
+    monitor_status: str | None = None,
 ) -> None:
     """Finish a started task (a finished one stays as it is) and say so: TASK_FINISHED,
-    or for a sync ACCOUNT_SYNC_TASK_FINISHED with the account's monitor status."""
+    or for a sync ACCOUNT_SYNC_TASK_FINISHED with the account's monitor status.
+    ``error_code``: an account's ErrorCode, or an archive's errorCode."""
     task = await repository.lock_task(session, tenant_id, task_id)
     if task is None or task.status is not TaskStatus.STARTED:
         return
@@ -105,6 +133,16 @@ async def mark_connected(
     task = await repository.lock_task(session, tenant_id, task_id)
     if task is not None and task.connected_at is None:
         task.connected_at = now
+
+
+async def cancel_archive_task(
+    session: AsyncSession, tenant_id: str, archive_id: str, now: datetime
+) -> None:
+    """The archive was revoked before its analysis ended: its task ends CANCELLED (no
+    event, as an account's cancelled task: ARCHIVE_REVOKED says it)."""
+    await repository.finish_open_archive_tasks(
+        session, tenant_id, archive_id, TaskOutcome.CANCELLED, now
+    )
 
 
 async def cancel_open_tasks(

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import Row, Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sahod.kit.ids import ARCHIVE
 from sahod.kit.pagination import PageRequest, keyset
 from sahod.tasks.models import Task
 from sahod.tasks.schemas import TaskOutcome, TaskStatus
@@ -21,6 +22,7 @@ _WIRE_COLUMNS: tuple[Any, ...] = (
     Task.datapoints,
     Task.user_id,
     Task.account_id,
+    Task.archive_id,
     Task.provider_id,
     Task.account_created_at,
 )
@@ -54,15 +56,18 @@ async def list_tasks(
     page: PageRequest,
     *,
     user_id: str | None,
-    account_id: str | None,
+    source_id: str | None,
     started_from: datetime | None,
     started_before: datetime | None,
 ) -> Sequence[Row[Any]]:
     statement = tenant_task_columns(tenant_id, *_WIRE_COLUMNS)
     if user_id is not None:
         statement = statement.where(Task.user_id == user_id)
-    if account_id is not None:
-        statement = statement.where(Task.account_id == account_id)
+    if source_id is not None:
+        # The id's prefix says which column (and index) it is in, rather than an OR the
+        # planner cannot walk in seq order.
+        column = Task.archive_id if source_id.startswith(f"{ARCHIVE}-") else Task.account_id
+        statement = statement.where(column == source_id)
     if started_from is not None:
         statement = statement.where(Task.started_at >= started_from)
     if started_before is not None:
@@ -89,6 +94,35 @@ async def finish_open_tasks(
         )
         .values(status=TaskStatus.FINISHED, outcome=outcome, finished_at=now)
     )
+
+
+async def finish_open_archive_tasks(
+    session: AsyncSession, tenant_id: str, archive_id: str, outcome: TaskOutcome, now: datetime
+) -> None:
+    await session.execute(
+        update(Task)
+        .where(
+            Task.tenant_id == tenant_id,
+            Task.archive_id == archive_id,
+            Task.status == TaskStatus.STARTED,
+        )
+        .values(status=TaskStatus.FINISHED, outcome=outcome, finished_at=now)
+    )
+
+
+async def open_archive_task_id(
+    session: AsyncSession, tenant_id: str, archive_id: str
+) -> str | None:
+    """The archive's ANALYZE_ARCHIVE task still running, if any (it has one at most)."""
+    found: str | None = (
+        await session.execute(
+            tenant_task_columns(tenant_id, Task.id)
+            .where(Task.archive_id == archive_id, Task.status == TaskStatus.STARTED)
+            .order_by(Task.seq.desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    return found
 
 
 async def open_task_id(session: AsyncSession, tenant_id: str, account_id: str) -> str | None:

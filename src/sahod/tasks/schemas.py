@@ -12,6 +12,9 @@ from sahod.kit.envelope import WireModel
 class TaskType(StrEnum):
     LINK_ACCOUNT = "LINK_ACCOUNT"
     UPDATE_ACCOUNT = "UPDATE_ACCOUNT"
+    # Reading an uploaded archive (sahod.archives): classifying it is part of the same
+    # run, so Sahod never opens the contract's CLASSIFY_ARCHIVE on its own.
+    ANALYZE_ARCHIVE = "ANALYZE_ARCHIVE"
 
 
 class TaskStatus(StrEnum):

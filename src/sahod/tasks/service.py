@@ -26,13 +26,18 @@ def task_wire(row: Row[Any]) -> dict[str, Any]:
         "metadata": {
             "createdAt": iso_z(row.account_created_at),
             "itemCreatedAt": iso_z(row.started_at),
-            "accountId": row.account_id,
-            "sourceId": row.account_id,
-            "sourceType": "ACCOUNT",
+            **_source(row),
             "providerId": row.provider_id,
             "userId": row.user_id,
         },
     }
+
+
+def _source(row: Row[Any]) -> dict[str, Any]:
+    if row.archive_id is not None:
+        # An archive's task: no account, so no (deprecated) accountId, as on its data points.
+        return {"sourceId": row.archive_id, "sourceType": "ARCHIVE"}
+    return {"accountId": row.account_id, "sourceId": row.account_id, "sourceType": "ACCOUNT"}
 
 
 async def get_task(session: AsyncSession, tenant: TenantContext, task_id: str) -> dict[str, Any]:
@@ -48,7 +53,7 @@ async def list_tasks(
     page: PageRequest,
     *,
     user_id: str | None,
-    account_id: str | None,
+    source_id: str | None,
     started_from: datetime | None,
     started_before: datetime | None,
 ) -> Sequence[Row[Any]]:
@@ -57,7 +62,7 @@ async def list_tasks(
         tenant.id,
         page,
         user_id=user_id,
-        account_id=account_id,
+        source_id=source_id,
         started_from=started_from,
         started_before=started_before,
     )

@@ -93,8 +93,17 @@ async def revoke_user_accounts(
     tenant: Tenant,
     session: Session,
     clock: AppClock,
+    settings: AppSettings,
     user_id: Annotated[str, Query(alias="userId", min_length=1, max_length=200)],
 ) -> Response:
-    """Revoke every account of a user (the Accounts document's `DELETE /accounts`)."""
-    count = await service.revoke_user_accounts(session, tenant, user_id, clock.now())
+    """Revoke every account of a user (the Accounts document's `DELETE /accounts`), as
+    `DELETE /accounts/{id}` does each."""
+    count = await service.revoke_user_accounts(
+        session,
+        tenant,
+        user_id,
+        clock.now(),
+        extras=request.app.state.runtime.extras,
+        settings=settings,
+    )
     return envelope(request, None, message=f"{count} account(s) revoked")

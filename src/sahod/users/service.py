@@ -2,12 +2,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sahod.accounts import repository as accounts_repository
 from sahod.accounts import service as accounts_service
 from sahod.accounts.schemas import ConnectionStatus
+from sahod.config import Settings
 from sahod.errors import InvalidParameters, MissingResource
 from sahod.events.service import emit
 from sahod.kit.crypto import hash_secret, new_secret
@@ -120,11 +122,17 @@ async def search_users(
 
 
 async def revoke_user_accounts(
-    session: AsyncSession, tenant: TenantContext, user_id: str, now: datetime
+    session: AsyncSession,
+    tenant: TenantContext,
+    user_id: str,
+    now: datetime,
+    *,
+    extras: dict[str, Any],
+    settings: Settings,
 ) -> int:
     if not await repository.user_exists(session, tenant.id, user_id):
         raise MissingResource(f"There is no user {user_id}.")
     accounts = await accounts_repository.lock_user_accounts(session, tenant.id, user_id)
     for account in accounts:
-        await accounts_service.revoke(session, account, now)
+        await accounts_service.revoke(session, account, now, extras=extras, settings=settings)
     return len(accounts)
