@@ -14,10 +14,10 @@ from sahod.datapoints.registry import SPECS
 from sahod.datapoints.repository import DataPointFilter
 from sahod.datapoints.schemas import KindSpec
 from sahod.kit.dates import EndDate, StartDate
-from sahod.kit.deps import Page, Session
+from sahod.kit.deps import Page, ReadSession
 from sahod.kit.envelope import Envelope, ListData, json_envelope, list_json_envelope
 from sahod.kit.pagination import PageRequest
-from sahod.tenants.endpoints import Tenant
+from sahod.tenants.endpoints import ReadTenant
 from sahod.tenants.schemas import TenantContext
 
 router = APIRouter()
@@ -47,7 +47,7 @@ def _register(spec: KindSpec) -> None:
     async def respond(
         request: Request,
         tenant: TenantContext,
-        session: Session,
+        session: ReadSession,
         page: PageRequest,
         user_id: str | None,
         source_id: str | None,
@@ -69,8 +69,8 @@ def _register(spec: KindSpec) -> None:
 
         async def list_dated(
             request: Request,
-            tenant: Tenant,
-            session: Session,
+            tenant: ReadTenant,
+            session: ReadSession,
             page: Page,
             user_id: UserId = None,
             source_id: SourceId = None,
@@ -87,8 +87,8 @@ def _register(spec: KindSpec) -> None:
 
         async def list_monthly(
             request: Request,
-            tenant: Tenant,
-            session: Session,
+            tenant: ReadTenant,
+            session: ReadSession,
             page: Page,
             user_id: UserId = None,
             source_id: SourceId = None,
@@ -113,8 +113,8 @@ def _register(spec: KindSpec) -> None:
 
         async def list_undated(
             request: Request,
-            tenant: Tenant,
-            session: Session,
+            tenant: ReadTenant,
+            session: ReadSession,
             page: Page,
             user_id: UserId = None,
             source_id: SourceId = None,
@@ -140,7 +140,9 @@ def _register(spec: KindSpec) -> None:
         name=f"list_{spec.kind.path}",
     )
 
-    async def get_one(request: Request, tenant: Tenant, session: Session, id: str) -> Response:
+    async def get_one(
+        request: Request, tenant: ReadTenant, session: ReadSession, id: str
+    ) -> Response:
         return json_envelope(
             request, await service.get_datapoint_json(session, tenant, spec.kind, id)
         )

@@ -10,7 +10,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPBasic
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sahod.db import session_dependency
+from sahod.db import read_session_dependency, session_dependency
 from sahod.errors import InvalidToken
 from sahod.tenants.schemas import TenantContext
 from sahod.tenants.service import Authenticator
@@ -35,11 +35,7 @@ def _basic_credentials(request: Request) -> tuple[str, str]:
     return api_key, api_secret
 
 
-async def current_tenant(
-    request: Request,
-    session: Annotated[AsyncSession, Depends(session_dependency, scope="function")],
-    _declared: Annotated[object, Depends(basic_scheme)] = None,
-) -> TenantContext:
+async def _authenticated(request: Request, session: AsyncSession) -> TenantContext:
     api_key, api_secret = _basic_credentials(request)
     authenticator: Authenticator = request.app.state.authenticator
     tenant = await authenticator.authenticate(session, api_key, api_secret)
@@ -48,4 +44,23 @@ async def current_tenant(
     return tenant
 
 
+async def current_tenant(
+    request: Request,
+    session: Annotated[AsyncSession, Depends(session_dependency, scope="function")],
+    _declared: Annotated[object, Depends(basic_scheme)] = None,
+) -> TenantContext:
+    return await _authenticated(request, session)
+
+
+async def reading_tenant(
+    request: Request,
+    session: Annotated[AsyncSession, Depends(read_session_dependency, scope="function")],
+    _declared: Annotated[object, Depends(basic_scheme)] = None,
+) -> TenantContext:
+    """``current_tenant`` for endpoints that only read: it shares their ``ReadSession``."""
+    return await _authenticated(request, session)
+
+
 Tenant = Annotated[TenantContext, Depends(current_tenant)]
+ReadTenant = Annotated[TenantContext, Depends(reading_tenant)]
+"""The tenant of a read-only endpoint, one that takes ``sahod.kit.deps.ReadSession``."""
