@@ -9,7 +9,7 @@ from sahod.accounts import service
 from sahod.accounts.schemas import AccountOut, AccountPayloadOut
 from sahod.datapoints import service as datapoints_service
 from sahod.kit.dates import EndDate, StartDate, check_range, day_after, day_start
-from sahod.kit.deps import AppClock, Page, ReadSession, Session
+from sahod.kit.deps import AppClock, Page, ReadConnection, Session
 from sahod.kit.envelope import (
     EmptyEnvelope,
     Envelope,
@@ -31,7 +31,7 @@ UserIdFilter = Annotated[
 async def list_accounts(
     request: Request,
     tenant: ReadTenant,
-    session: ReadSession,
+    connection: ReadConnection,
     page: Page,
     user_id: UserIdFilter = None,
     start_date: StartDate = None,
@@ -40,7 +40,7 @@ async def list_accounts(
     """List the connected accounts, newest first; filter by user or by creation date."""
     check_range(start_date, end_date)
     accounts = await service.list_accounts(
-        session,
+        connection,
         tenant,
         page,
         user_id=user_id,
@@ -52,10 +52,10 @@ async def list_accounts(
 
 @router.get("/accounts/{id}", response_model=Envelope[AccountOut])
 async def get_account(
-    request: Request, tenant: ReadTenant, session: ReadSession, id: str
+    request: Request, tenant: ReadTenant, connection: ReadConnection, id: str
 ) -> Response:
     """Retrieve one account, with its connection and monitoring state."""
-    return json_envelope(request, await service.get_account_json(session, tenant, id))
+    return json_envelope(request, await service.get_account_json(connection, tenant, id))
 
 
 @router.delete("/accounts/{id}", response_model=EmptyEnvelope)

@@ -8,9 +8,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPBasic
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from sahod.db import read_session_dependency, session_dependency
+from sahod.db import session_dependency
 from sahod.errors import InvalidToken
 from sahod.tenants.schemas import TenantContext
 from sahod.tenants.service import Authenticator
@@ -53,14 +53,21 @@ async def current_tenant(
 
 
 async def reading_tenant(
-    request: Request,
-    session: Annotated[AsyncSession, Depends(read_session_dependency, scope="function")],
-    _declared: Annotated[object, Depends(basic_scheme)] = None,
+    request: Request, _declared: Annotated[object, Depends(basic_scheme)] = None
 ) -> TenantContext:
-    """``current_tenant`` for endpoints that only read: it shares their ``ReadSession``."""
-    return await _authenticated(request, session)
+    """``current_tenant`` for endpoints that take a ``ReadConnection`` and no session:
+    credentials verified in the last seconds need no database; others open a session for
+    the lookup."""
+    api_key, api_secret = _basic_credentials(request)
+    authenticator: Authenticator = request.app.state.authenticator
+    tenant = authenticator.cached(api_key, api_secret)
+    if tenant is not None:
+        return tenant
+    factory: async_sessionmaker[AsyncSession] = request.app.state.session_factory
+    async with factory() as session:
+        return await _authenticated(request, session)
 
 
 Tenant = Annotated[TenantContext, Depends(current_tenant)]
 ReadTenant = Annotated[TenantContext, Depends(reading_tenant)]
-"""The tenant of a read-only endpoint, one that takes ``sahod.kit.deps.ReadSession``."""
+"""The tenant of a read-only endpoint, one that takes ``sahod.kit.deps.ReadConnection``."""
