@@ -78,15 +78,19 @@ def api_router() -> APIRouter:
         dependencies=[Depends(refuse_nul_characters), Depends(require_json_body)],
         responses=ERROR_RESPONSES,
     )
+    # Routes are matched in order, each a regular expression and some bookkeeping: the
+    # hottest paths (the data point and account reads) come first. No two routers share a
+    # path with another's, except /accounts (GET here, DELETE in user_accounts), whose
+    # order is kept.
     for router in (
+        datapoints_router,
+        accounts_router,
         providers_router,
         users_router,
         tokens_router,
-        accounts_router,
         user_accounts_router,
         cds_router,
         tasks_router,
-        datapoints_router,
         webhooks_router,
     ):
         v1.include_router(router)
