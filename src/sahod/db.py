@@ -164,6 +164,7 @@ def create_engine(
     # A database restart leaves every pooled connection dead: the check finds them and
     # opens new ones, so the first request after a restart does not fail.
     event.listen(engine.sync_engine.pool, "checkout", _refuse_dead_connection)
+    _engine_options[engine] = (url, statement_timeout_seconds)
     _read_pools[engine] = ReadPool(
         libpq_url(sqlalchemy_url(url)),
         connection_options(statement_timeout_seconds),
@@ -271,11 +272,41 @@ def read_pool_of(engine: AsyncEngine) -> ReadPool:
     return _read_pools[engine]
 
 
+_engine_options: weakref.WeakKeyDictionary[AsyncEngine, tuple[str, float]] = (
+    weakref.WeakKeyDictionary()
+)
+_side_engines: weakref.WeakKeyDictionary[AsyncEngine, AsyncEngine] = weakref.WeakKeyDictionary()
+
+
+def side_engine_of(engine: AsyncEngine) -> AsyncEngine:
+    """An autocommit engine to ``engine``'s database with a small pool of its own, for short
+    statements taken while a request's session holds a connection of ``engine``'s pool (the
+    rate counters). From the same pool, a burst of such requests deadlocks: each holds one
+    connection and waits for a second one that none will give back."""
+    found = _side_engines.get(engine)
+    if found is None:
+        url, statement_timeout_seconds = _engine_options[engine]
+        found = create_async_engine(
+            sqlalchemy_url(url),
+            pool_size=5,
+            max_overflow=5,
+            pool_recycle=1800,
+            isolation_level="AUTOCOMMIT",
+            connect_args={"options": connection_options(statement_timeout_seconds)},
+        )
+        event.listen(found.sync_engine.pool, "checkout", _refuse_dead_connection)
+        _side_engines[engine] = found
+    return found
+
+
 async def dispose_engine(engine: AsyncEngine) -> None:
-    """Closes the engine's pool and its read pool."""
+    """Closes the engine's pool, its read pool and its side engine's pool."""
     pool = _read_pools.pop(engine, None)
     if pool is not None:
         await pool.close()
+    side = _side_engines.pop(engine, None)
+    if side is not None:
+        await side.dispose()
     await engine.dispose()
 
 
