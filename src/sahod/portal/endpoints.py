@@ -23,6 +23,7 @@ from sahod.accounts import service as accounts_service
 from sahod.datapoints import service as datapoints_service
 from sahod.datapoints.kinds import DataPointKind
 from sahod.datapoints.repository import DataPointFilter
+from sahod.db import driver_connection_of
 from sahod.errors import InvalidParameters, MissingResource
 from sahod.events import service as events_service
 from sahod.kit.clock import iso_z
@@ -281,9 +282,11 @@ async def _all_json(
 @router.get("/users/{user_id}")
 async def user_page(request: Request, session: Session, member: Viewer, user_id: str) -> Response:
     user = await users_service.get_user(session, member.tenant, user_id)
+    # The API's reads are written for the driver's connection; this page's is the session's.
+    connection = await driver_connection_of(session)
     accounts = await _all_json(
         lambda page: accounts_service.list_accounts(
-            session, member.tenant, page, user_id=user.id, created_from=None, created_before=None
+            connection, member.tenant, page, user_id=user.id, created_from=None, created_before=None
         ),
         _ITEMS_PER_KIND,
     )
@@ -291,7 +294,7 @@ async def user_page(request: Request, session: Session, member: Viewer, user_id:
     for kind in DataPointKind:
         data[kind.path] = await _all_json(
             lambda page, kind=kind: datapoints_service.list_datapoints(  # type: ignore[misc]
-                session, member.tenant, kind, page, DataPointFilter(user_id=user.id)
+                connection, member.tenant, kind, page, DataPointFilter(user_id=user.id)
             ),
             _ITEMS_PER_KIND,
         )
