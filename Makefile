@@ -41,6 +41,7 @@ test-fast: $(STAMP)
 	$(BIN)/pytest -q -n 2 --dist loadgroup -m "not slow"
 
 bench-read: $(STAMP)
+	bash scripts/ensure-wrk.sh
 	$(BIN)/python bench/read_api.py
 
 clean:

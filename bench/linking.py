@@ -36,6 +36,7 @@ from bench._common import (
     REPO_ROOT,
     ensure_database,
     free_port,
+    process_cpu_seconds,
     render_table,
     served_app,
     with_database_name,
@@ -46,6 +47,8 @@ from sahod.providers.base import Credentials
 from sahod.providers.registry import REGISTRATIONS, create_connector
 
 PROVIDERS = tuple(registration.id for registration in REGISTRATIONS)
+TARGET_CPU_MS = 15.0
+"""Issue 15: a linked account should cost the worker at most this much CPU."""
 PERSONA = ("nomfa@sahod.test", "sandbox1")  # no one-time code: the flow runs unattended
 
 
@@ -212,10 +215,13 @@ def main() -> None:
     portals, portals_url = start_portals(args.latency_ms)
     try:
         trips = asyncio.run(login_round_trips(portals_url))
+        # The API seals the credentials, the workers open them: one key for all (and
+        # `tenants create` refuses to start without one, as every process with a URL does).
+        sealing_key = base64.b64encode(secrets.token_bytes(32)).decode()
         keys = json.loads(
             subprocess.run(
                 [sys.executable, "-m", "sahod.cli", "tenants", "create", "Bench Lending", "--json"],
-                env={**os.environ, "SAHOD_DATABASE_URL": url},
+                env={**os.environ, "SAHOD_DATABASE_URL": url, "SAHOD_SEALING_KEY": sealing_key},
                 cwd=REPO_ROOT,
                 check=True,
                 capture_output=True,
@@ -228,8 +234,7 @@ def main() -> None:
             "SAHOD_PORTAL_BASE_URL": portals_url,
             "SAHOD_WORKER_CONCURRENCY": str(args.worker_concurrency),
             "SAHOD_DB_POOL_SIZE": "20",
-            # The API seals the credentials, the workers open them: one key for all.
-            "SAHOD_SEALING_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+            "SAHOD_SEALING_KEY": sealing_key,
             # One client address links a thousand accounts at once: the abuse limits
             # (per address, per user name) would refuse it, which is not what this measures.
             "SAHOD_RATE_LIMIT_PER_IP": "0",
@@ -239,10 +244,15 @@ def main() -> None:
         workers = [start_worker(url, env, args.worker_concurrency, n) for n in range(args.workers)]
         try:
             with served_app(url, log_path=OUT_DIR / "linking-serve.log", extra_env=env) as app:
+                cpu_before = [process_cpu_seconds(worker.pid) or 0.0 for worker in workers]
                 posting = asyncio.run(
                     link_all(app.base_url, keys["apiKey"], keys["apiSecret"], args.accounts)
                 )
                 wait_for_all(url, args.accounts, deadline_seconds=600)
+                # The workers' CPU time over the accounts linked (and synced once): what a
+                # linked account costs the worker, whatever else shares the machine.
+                cpu_after = [process_cpu_seconds(worker.pid) or 0.0 for worker in workers]
+                load_average = os.getloadavg()[0]
         finally:
             for worker in workers:
                 worker.terminate()
@@ -266,6 +276,8 @@ def main() -> None:
     waves = -(-args.accounts // in_flight)
     ideal_rate_workers = args.accounts / (waves * ideal_connect)
     rate = args.accounts / span_connected
+    cpu_per_account_ms = 1000 * sum(cpu_after) - 1000 * sum(cpu_before)
+    cpu_per_account_ms /= args.accounts
     rows = [
         [
             "connected / s",
@@ -291,6 +303,14 @@ def main() -> None:
             "",
             "",
         ],
+        [
+            "worker CPU ms / account",
+            f"{cpu_per_account_ms:.1f}",
+            f"{TARGET_CPU_MS:g} (target)",
+            f"{TARGET_CPU_MS / cpu_per_account_ms:.2f}",
+            "",
+            "",
+        ],
         ["POST → synced p50 s", f"{percentile(to_finish, 0.5):.2f}", "", "", "", ""],
         ["POST → synced p99 s", f"{percentile(to_finish, 0.99):.2f}", "", "", "", ""],
     ]
@@ -302,7 +322,7 @@ def main() -> None:
     )
     print(
         f"all POSTs sent in {posting:.1f} s; all connected after {span_connected:.1f} s, "
-        f"all synced after {span_finished:.1f} s\n"
+        f"all synced after {span_finished:.1f} s; 1-minute load average {load_average:.2f}\n"
     )
     print(
         render_table(
@@ -323,6 +343,9 @@ def main() -> None:
         "synced_p99_s": percentile(to_finish, 0.99),
         "all_connected_s": span_connected,
         "all_synced_s": span_finished,
+        "worker_cpu_ms_per_account": cpu_per_account_ms,
+        "worker_cpu_target_ms": TARGET_CPU_MS,
+        "load_average_1m": load_average,
     }
     (OUT_DIR / "linking.json").write_text(json.dumps(result, indent=2))
 

@@ -21,6 +21,7 @@ from sahod.db import (
     EmbeddedServer,
     create_engine,
     create_session_factory,
+    dispose_engine,
     libpq_url,
     resolve_database_url,
 )
@@ -139,4 +140,4 @@ async def open_runtime(
             if close is not None:
                 await close()
         await jobs.close_async()
-        await engine.dispose()
+        await dispose_engine(engine)

@@ -9,7 +9,7 @@ from sahod.accounts import service
 from sahod.accounts.schemas import AccountOut, AccountPayloadOut
 from sahod.datapoints import service as datapoints_service
 from sahod.kit.dates import EndDate, StartDate, check_range, day_after, day_start
-from sahod.kit.deps import AppClock, AppSettings, Page, Session
+from sahod.kit.deps import AppClock, AppSettings, Page, ReadConnection, Session
 from sahod.kit.envelope import (
     EmptyEnvelope,
     Envelope,
@@ -18,7 +18,7 @@ from sahod.kit.envelope import (
     json_envelope,
     list_json_envelope,
 )
-from sahod.tenants.endpoints import Tenant
+from sahod.tenants.endpoints import ReadTenant, Tenant
 
 router = APIRouter(tags=["Accounts"])
 
@@ -30,8 +30,8 @@ UserIdFilter = Annotated[
 @router.get("/accounts", response_model=Envelope[ListData[AccountOut]])
 async def list_accounts(
     request: Request,
-    tenant: Tenant,
-    session: Session,
+    tenant: ReadTenant,
+    connection: ReadConnection,
     page: Page,
     user_id: UserIdFilter = None,
     start_date: StartDate = None,
@@ -40,7 +40,7 @@ async def list_accounts(
     """List the connected accounts, newest first; filter by user or by creation date."""
     check_range(start_date, end_date)
     accounts = await service.list_accounts(
-        session,
+        connection,
         tenant,
         page,
         user_id=user_id,
@@ -51,9 +51,11 @@ async def list_accounts(
 
 
 @router.get("/accounts/{id}", response_model=Envelope[AccountOut])
-async def get_account(request: Request, tenant: Tenant, session: Session, id: str) -> Response:
+async def get_account(
+    request: Request, tenant: ReadTenant, connection: ReadConnection, id: str
+) -> Response:
     """Retrieve one account, with its connection and monitoring state."""
-    return json_envelope(request, await service.get_account_json(session, tenant, id))
+    return json_envelope(request, await service.get_account_json(connection, tenant, id))
 
 
 @router.delete("/accounts/{id}", response_model=EmptyEnvelope)

@@ -9,6 +9,7 @@ from sqlalchemy import Select, bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sahod.accounts.models import Account, AccountCredentials
+from sahod.db import CompiledRead, DriverConnection, compile_read, read_row
 from sahod.kit.pagination import (
     JsonPage,
     PageRequest,
@@ -33,14 +34,23 @@ def _tenant_credentials(tenant_id: str) -> Select[AccountCredentials]:
     return select(AccountCredentials).where(AccountCredentials.tenant_id == tenant_id)
 
 
-async def get_account_json(session: AsyncSession, tenant_id: str, account_id: str) -> str | None:
-    """The wire item, as the JSON PostgreSQL keeps for it."""
-    found: str | None = (
-        await session.execute(
-            tenant_account_columns(tenant_id, Account.wire_json).where(Account.id == account_id)
+@cache
+def _item_read() -> CompiledRead:
+    return compile_read(
+        tenant_account_columns(_parameter("tenant_id"), Account.wire_json).where(
+            Account.id == _parameter("account_id")
         )
-    ).scalar_one_or_none()
-    return found
+    )
+
+
+async def get_account_json(
+    connection: DriverConnection, tenant_id: str, account_id: str
+) -> str | None:
+    """The wire item, as the JSON PostgreSQL keeps for it."""
+    row = await read_row(
+        connection, _item_read(), {"tenant_id": tenant_id, "account_id": account_id}
+    )
+    return None if row is None else str(row[0])
 
 
 async def get_account(session: AsyncSession, tenant_id: str, account_id: str) -> Account | None:
@@ -50,6 +60,10 @@ async def get_account(session: AsyncSession, tenant_id: str, account_id: str) ->
 
 
 @cache
+def _json_page_read(by_user: bool, from_date: bool, before_date: bool, after: bool) -> CompiledRead:
+    return compile_read(_json_page_statement(by_user, from_date, before_date, after))
+
+
 def _json_page_statement(by_user: bool, from_date: bool, before_date: bool, after: bool) -> Any:
     """The page query of one shape, with the tenant, filters and page as parameters:
     built once, as building it costs more than running it."""
@@ -69,7 +83,7 @@ def _parameter(name: str) -> Any:
 
 
 async def list_accounts(
-    session: AsyncSession,
+    connection: DriverConnection,
     tenant_id: str,
     page: PageRequest,
     *,
@@ -78,7 +92,7 @@ async def list_accounts(
     created_before: datetime | None,
 ) -> JsonPage:
     """One page of wire items, as the JSON PostgreSQL keeps for them."""
-    statement = _json_page_statement(
+    read = _json_page_read(
         user_id is not None,
         created_from is not None,
         created_before is not None,
@@ -94,7 +108,8 @@ async def list_accounts(
         name: value for name, value in values.items() if value is not None
     }
     parameters.update(json_page_parameters(page))
-    row = (await session.execute(statement, parameters)).one()
+    row = await read_row(connection, read, parameters)
+    assert row is not None  # an aggregate: one row, however empty the page
     return json_page_of(row, page)
 
 

@@ -12,6 +12,7 @@ from sahod.accounts.models import Account, AccountCredentials
 from sahod.accounts.sealed import seal_credentials
 from sahod.config import Settings
 from sahod.datapoints import repository as datapoints_repository
+from sahod.db import DriverConnection
 from sahod.errors import MissingResource
 from sahod.events.service import emit
 from sahod.files import service as files
@@ -43,9 +44,11 @@ def account_wire(row: Row[Any] | Account) -> dict[str, Any]:
     }
 
 
-async def get_account_json(session: AsyncSession, tenant: TenantContext, account_id: str) -> str:
+async def get_account_json(
+    connection: DriverConnection, tenant: TenantContext, account_id: str
+) -> str:
     """``account_wire``'s JSON, as PostgreSQL keeps it."""
-    found = await repository.get_account_json(session, tenant.id, account_id)
+    found = await repository.get_account_json(connection, tenant.id, account_id)
     if found is None:
         raise MissingResource(f"There is no account {account_id}.")
     return found
@@ -59,7 +62,7 @@ async def get_account(session: AsyncSession, tenant: TenantContext, account_id: 
 
 
 async def list_accounts(
-    session: AsyncSession,
+    connection: DriverConnection,
     tenant: TenantContext,
     page: PageRequest,
     *,
@@ -68,7 +71,7 @@ async def list_accounts(
     created_before: datetime | None,
 ) -> JsonPage:
     return await repository.list_accounts(
-        session,
+        connection,
         tenant.id,
         page,
         user_id=user_id,

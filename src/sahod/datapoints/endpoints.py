@@ -14,10 +14,10 @@ from sahod.datapoints.registry import SPECS
 from sahod.datapoints.repository import of_source
 from sahod.datapoints.schemas import KindSpec
 from sahod.kit.dates import EndDate, StartDate
-from sahod.kit.deps import Page, Session
+from sahod.kit.deps import Page, ReadConnection
 from sahod.kit.envelope import Envelope, ListData, json_envelope, list_json_envelope
 from sahod.kit.pagination import PageRequest
-from sahod.tenants.endpoints import Tenant
+from sahod.tenants.endpoints import ReadTenant
 from sahod.tenants.schemas import TenantContext
 
 router = APIRouter()
@@ -52,7 +52,7 @@ def _register(spec: KindSpec) -> None:
     async def respond(
         request: Request,
         tenant: TenantContext,
-        session: Session,
+        connection: ReadConnection,
         page: PageRequest,
         user_id: str | None,
         source_id: str | None,
@@ -61,7 +61,7 @@ def _register(spec: KindSpec) -> None:
         date_to: date | None,
     ) -> Response:
         wanted = of_source(user_id, source_id or account_id, date_from, date_to)
-        result = await service.list_datapoints(session, tenant, spec.kind, page, wanted)
+        result = await service.list_datapoints(connection, tenant, spec.kind, page, wanted)
         return list_json_envelope(request, result.items_json, result.next_cursor)
 
     list_endpoint: Callable[..., Awaitable[Response]]
@@ -69,8 +69,8 @@ def _register(spec: KindSpec) -> None:
 
         async def list_dated(
             request: Request,
-            tenant: Tenant,
-            session: Session,
+            tenant: ReadTenant,
+            connection: ReadConnection,
             page: Page,
             user_id: UserId = None,
             source_id: SourceId = None,
@@ -79,7 +79,15 @@ def _register(spec: KindSpec) -> None:
             end_date: EndDate = None,
         ) -> Response:
             return await respond(
-                request, tenant, session, page, user_id, source_id, account_id, start_date, end_date
+                request,
+                tenant,
+                connection,
+                page,
+                user_id,
+                source_id,
+                account_id,
+                start_date,
+                end_date,
             )
 
         list_endpoint = list_dated
@@ -87,8 +95,8 @@ def _register(spec: KindSpec) -> None:
 
         async def list_monthly(
             request: Request,
-            tenant: Tenant,
-            session: Session,
+            tenant: ReadTenant,
+            connection: ReadConnection,
             page: Page,
             user_id: UserId = None,
             source_id: SourceId = None,
@@ -99,7 +107,7 @@ def _register(spec: KindSpec) -> None:
             return await respond(
                 request,
                 tenant,
-                session,
+                connection,
                 page,
                 user_id,
                 source_id,
@@ -113,15 +121,15 @@ def _register(spec: KindSpec) -> None:
 
         async def list_undated(
             request: Request,
-            tenant: Tenant,
-            session: Session,
+            tenant: ReadTenant,
+            connection: ReadConnection,
             page: Page,
             user_id: UserId = None,
             source_id: SourceId = None,
             account_id: AccountId = None,
         ) -> Response:
             return await respond(
-                request, tenant, session, page, user_id, source_id, account_id, None, None
+                request, tenant, connection, page, user_id, source_id, account_id, None, None
             )
 
         list_endpoint = list_undated
@@ -140,9 +148,11 @@ def _register(spec: KindSpec) -> None:
         name=f"list_{spec.kind.path}",
     )
 
-    async def get_one(request: Request, tenant: Tenant, session: Session, id: str) -> Response:
+    async def get_one(
+        request: Request, tenant: ReadTenant, connection: ReadConnection, id: str
+    ) -> Response:
         return json_envelope(
-            request, await service.get_datapoint_json(session, tenant, spec.kind, id)
+            request, await service.get_datapoint_json(connection, tenant, spec.kind, id)
         )
 
     get_one.__doc__ = f"Retrieve one {spec.singular}."

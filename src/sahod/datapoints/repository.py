@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sahod.datapoints.kinds import DataPointKind
 from sahod.datapoints.models import DataPoint
+from sahod.db import CompiledRead, DriverConnection, compile_read, read_row
 from sahod.kit.pagination import (
     JsonPage,
     PageRequest,
@@ -117,6 +118,20 @@ def _parameter(name: str) -> Any:
 
 
 @cache
+def _json_page_read(
+    kind: DataPointKind,
+    by_user: bool,
+    by_source: bool,
+    by_archive: bool,
+    from_date: bool,
+    to_date: bool,
+    after: bool,
+) -> CompiledRead:
+    return compile_read(
+        _json_page_statement(kind, by_user, by_source, by_archive, from_date, to_date, after)
+    )
+
+
 def _json_page_statement(
     kind: DataPointKind,
     by_user: bool,
@@ -139,14 +154,14 @@ def _json_page_statement(
 
 
 async def list_datapoints_json(
-    session: AsyncSession,
+    connection: DriverConnection,
     tenant_id: str,
     kind: DataPointKind,
     page: PageRequest,
     wanted: DataPointFilter,
 ) -> JsonPage:
     """One page of wire items, as the JSON PostgreSQL keeps for them."""
-    statement = _json_page_statement(
+    read = _json_page_read(
         kind,
         wanted.user_id is not None,
         wanted.source_id is not None,
@@ -166,22 +181,28 @@ async def list_datapoints_json(
         name: value for name, value in values.items() if value is not None
     }
     parameters.update(json_page_parameters(page))
-    row = (await session.execute(statement, parameters)).one()
+    row = await read_row(connection, read, parameters)
+    assert row is not None  # an aggregate: one row, however empty the page
     return json_page_of(row, page)
 
 
+@cache
+def _item_read(kind: DataPointKind) -> CompiledRead:
+    return compile_read(
+        tenant_select(_parameter("tenant_id"), DataPoint.wire_json).where(
+            DataPoint.kind == kind.value, DataPoint.id == _parameter("datapoint_id")
+        )
+    )
+
+
 async def get_datapoint_json(
-    session: AsyncSession, tenant_id: str, kind: DataPointKind, datapoint_id: str
+    connection: DriverConnection, tenant_id: str, kind: DataPointKind, datapoint_id: str
 ) -> str | None:
     """One wire item, as the JSON PostgreSQL keeps for it."""
-    found: str | None = (
-        await session.execute(
-            tenant_select(tenant_id, DataPoint.wire_json).where(
-                DataPoint.kind == kind.value, DataPoint.id == datapoint_id
-            )
-        )
-    ).scalar_one_or_none()
-    return found
+    row = await read_row(
+        connection, _item_read(kind), {"tenant_id": tenant_id, "datapoint_id": datapoint_id}
+    )
+    return None if row is None else str(row[0])
 
 
 @dataclass(frozen=True, slots=True)

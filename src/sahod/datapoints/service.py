@@ -13,6 +13,7 @@ from sahod.datapoints.kinds import DataPointKind
 from sahod.datapoints.records import FetchedRecord
 from sahod.datapoints.registry import SPECS
 from sahod.datapoints.repository import DataPointFilter
+from sahod.db import DriverConnection
 from sahod.errors import InvalidParameters, MissingResource
 from sahod.kit.clock import iso_z
 from sahod.kit.ids import new_id
@@ -61,7 +62,7 @@ def parse_month_filter(value: str | None, field: str) -> date | None:
 
 
 async def list_datapoints(
-    session: AsyncSession,
+    connection: DriverConnection,
     tenant: TenantContext,
     kind: DataPointKind,
     page: PageRequest,
@@ -69,14 +70,14 @@ async def list_datapoints(
 ) -> JsonPage:
     if wanted.date_from and wanted.date_to and wanted.date_from > wanted.date_to:
         raise InvalidParameters("the start of the range must not be after its end")
-    return await repository.list_datapoints_json(session, tenant.id, kind, page, wanted)
+    return await repository.list_datapoints_json(connection, tenant.id, kind, page, wanted)
 
 
 async def get_datapoint_json(
-    session: AsyncSession, tenant: TenantContext, kind: DataPointKind, datapoint_id: str
+    connection: DriverConnection, tenant: TenantContext, kind: DataPointKind, datapoint_id: str
 ) -> str:
     """The wire item (``wire_item``'s JSON, as stored) of one data point."""
-    found = await repository.get_datapoint_json(session, tenant.id, kind, datapoint_id)
+    found = await repository.get_datapoint_json(connection, tenant.id, kind, datapoint_id)
     if found is None:
         raise MissingResource(f"There is no {kind.path[:-1]} {datapoint_id}.")
     return found

@@ -8,7 +8,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sahod.config import Settings
-from sahod.db import session_dependency
+from sahod.db import DriverConnection, read_connection_dependency, session_dependency
 from sahod.kit.clock import Clock
 from sahod.kit.pagination import PageRequest, page_request
 
@@ -26,6 +26,9 @@ def app_settings(request: Request) -> Settings:
 # scope="function": the commit runs when the endpoint returns, before the response is
 # sent, so a client never sees a success whose commit then failed.
 Session = Annotated[AsyncSession, Depends(session_dependency, scope="function")]
+# Endpoints that run one read take this (with ``ReadTenant``) instead of a session: the
+# driver's connection, no transaction around the read (see sahod.db.ReadPool).
+ReadConnection = Annotated[DriverConnection, Depends(read_connection_dependency, scope="function")]
 AppClock = Annotated[Clock, Depends(app_clock)]
 AppSettings = Annotated[Settings, Depends(app_settings)]
 Page = Annotated[PageRequest, Depends(page_request)]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
-from sqlalchemy import BigInteger, Integer, Row, Select, bindparam, func, literal_column, select
+from sqlalchemy import BigInteger, Integer, Select, bindparam, func, literal_column, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -150,10 +150,11 @@ class JsonPage:
     next_cursor: str | None
 
 
-def json_page_of(row: Row[Any], request: PageRequest) -> JsonPage:
-    """``keyset_json``'s row as a page."""
-    more = int(row.fetched) > request.size
+def json_page_of(row: Sequence[Any], request: PageRequest) -> JsonPage:
+    """``keyset_json``'s row (``items``, ``fetched``, ``last_seq``) as a page."""
+    items, fetched, last_seq = row[0], row[1], row[2]
+    more = int(fetched) > request.size
     return JsonPage(
-        items_json=row.items or "",
-        next_cursor=encode_cursor(int(row.last_seq)) if more else None,
+        items_json=items or "",
+        next_cursor=encode_cursor(int(last_seq)) if more else None,
     )

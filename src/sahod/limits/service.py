@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from sahod.db import side_engine_of
 from sahod.errors import RequestLimitExceeded
 
 CLEANUP_EVERY_SECONDS = 5.0
@@ -142,10 +143,12 @@ async def count(
 
 
 class Counters:
-    """The counters of one process: an autocommit engine, and the cleanup's schedule."""
+    """The counters of one process: an autocommit engine with a pool of its own (counts are
+    taken while a request's session holds a connection of the main pool), and the
+    cleanup's schedule."""
 
     def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._engine = side_engine_of(engine)
         self._next_cleanup = 0.0
 
     async def count(

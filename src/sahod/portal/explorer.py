@@ -17,6 +17,7 @@ from sahod.config import Settings
 from sahod.datapoints import service as datapoints_service
 from sahod.datapoints.kinds import DataPointKind
 from sahod.datapoints.repository import DataPointFilter
+from sahod.db import driver_connection_of
 from sahod.errors import MissingResource
 from sahod.kit.pagination import JsonPage, PageRequest, decode_cursor
 from sahod.portal.cv import AGENCY_NAMES, CurriculumVitae, curriculum_vitae
@@ -58,9 +59,11 @@ async def _all_json(
 
 async def user_records(session: AsyncSession, tenant: TenantContext, user_id: str) -> UserRecords:
     user = await users_service.get_user(session, tenant, user_id)
+    # The API's reads are written for the driver's connection; this page's is the session's.
+    connection = await driver_connection_of(session)
     accounts = await _all_json(
         lambda page: accounts_service.list_accounts(
-            session, tenant, page, user_id=user.id, created_from=None, created_before=None
+            connection, tenant, page, user_id=user.id, created_from=None, created_before=None
         ),
         ITEMS_PER_KIND,
     )
@@ -68,7 +71,7 @@ async def user_records(session: AsyncSession, tenant: TenantContext, user_id: st
     for kind in DataPointKind:
         data[kind.path] = await _all_json(
             lambda page, kind=kind: datapoints_service.list_datapoints(  # type: ignore[misc]
-                session, tenant, kind, page, DataPointFilter(user_id=user.id)
+                connection, tenant, kind, page, DataPointFilter(user_id=user.id)
             ),
             ITEMS_PER_KIND,
         )

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPBasic
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sahod.db import session_dependency
 from sahod.errors import InvalidToken
@@ -36,11 +36,7 @@ def _basic_credentials(request: Request) -> tuple[str, str]:
     return api_key, api_secret
 
 
-async def current_tenant(
-    request: Request,
-    session: Annotated[AsyncSession, Depends(session_dependency, scope="function")],
-    _declared: Annotated[object, Depends(basic_scheme)] = None,
-) -> TenantContext:
+async def _authenticated(request: Request, session: AsyncSession) -> TenantContext:
     api_key, api_secret = _basic_credentials(request)
     authenticator: Authenticator = request.app.state.authenticator
     tenant = await authenticator.authenticate(session, api_key, api_secret)
@@ -50,4 +46,30 @@ async def current_tenant(
     return tenant
 
 
+async def current_tenant(
+    request: Request,
+    session: Annotated[AsyncSession, Depends(session_dependency, scope="function")],
+    _declared: Annotated[object, Depends(basic_scheme)] = None,
+) -> TenantContext:
+    return await _authenticated(request, session)
+
+
+async def reading_tenant(
+    request: Request, _declared: Annotated[object, Depends(basic_scheme)] = None
+) -> TenantContext:
+    """``current_tenant`` for endpoints that take a ``ReadConnection`` and no session:
+    credentials verified in the last seconds need no database; others open a session for
+    the lookup."""
+    api_key, api_secret = _basic_credentials(request)
+    authenticator: Authenticator = request.app.state.authenticator
+    tenant = authenticator.cached(api_key, api_secret)
+    if tenant is not None:
+        return tenant
+    factory: async_sessionmaker[AsyncSession] = request.app.state.session_factory
+    async with factory() as session:
+        return await _authenticated(request, session)
+
+
 Tenant = Annotated[TenantContext, Depends(current_tenant)]
+ReadTenant = Annotated[TenantContext, Depends(reading_tenant)]
+"""The tenant of a read-only endpoint, one that takes ``sahod.kit.deps.ReadConnection``."""

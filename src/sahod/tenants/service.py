@@ -94,13 +94,20 @@ class Authenticator:
     def __init__(self) -> None:
         self._cache: dict[tuple[str, str], tuple[float, TenantContext]] = {}
 
+    def cached(self, api_key: str, api_secret: str) -> TenantContext | None:
+        """The tenant of credentials verified less than ``_AUTH_CACHE_SECONDS`` ago."""
+        cached = self._cache.get((api_key, hash_secret(api_secret)))
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        return None
+
     async def authenticate(
         self, session: AsyncSession, api_key: str, api_secret: str
     ) -> TenantContext | None:
+        known = self.cached(api_key, api_secret)
+        if known is not None:
+            return known
         cache_key = (api_key, hash_secret(api_secret))
-        cached = self._cache.get(cache_key)
-        if cached is not None and cached[0] > time.monotonic():
-            return cached[1]
         found = await repository.find_active_key(session, api_key)
         if found is None or not secret_matches(api_secret, found[0].secret_hash):
             return None
