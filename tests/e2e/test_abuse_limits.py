@@ -4,6 +4,8 @@ processes sharing one database, and a client that never finishes its headers is 
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import socket
 import time
 from collections.abc import Iterator
@@ -102,3 +104,26 @@ def test_an_oversized_request_head_is_refused(
             return  # dropped while sending: refused
         answer = big.recv(1024)
     assert answer == b"" or answer.startswith(b"HTTP/1.1 4"), answer[:100]
+
+
+def test_a_small_head_with_a_large_body_in_one_write_is_answered(
+    two_servers: tuple[list[SahodProcess], dict[str, str]],
+) -> None:
+    # The head's bound counts the head only: an upload's first read carries both.
+    server, keys = two_servers[0][0], two_servers[1]
+    credentials = base64.b64encode(f"{keys['apiKey']}:{keys['apiSecret']}".encode()).decode()
+    body = json.dumps({"rawFiles": [{"name": "a.pdf", "data": "A" * 200_000}]}).encode()
+    head = (
+        f"POST /v1/archives HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {credentials}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+        "Connection: close\r\n\r\n"
+    ).encode()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as upload:
+        upload.sendall(head + body)
+        answer = b""
+        while chunk := upload.recv(65536):
+            answer += chunk
+    status = answer.split(b" ", 2)[1]
+    # Judged as a request (its body is not a valid upload), not refused for its head.
+    assert status == b"400", answer[:300]
+    assert b'"code":"INVALID_PARAMETERS"' in answer.replace(b" ", b"")

@@ -54,6 +54,8 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._in_head = True
         """Between requests or inside a head: bytes received now belong to a head."""
         self._head_bytes = 0
+        self._head_tail = b""
+        """The last bytes of the head so far: its blank line may straddle two reads."""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -61,9 +63,13 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     def data_received(self, data: bytes) -> None:
         if self._in_head:
-            # Counted before parsing: a chunk that also carries the start of a body counts
-            # whole, which only makes the bound a little stricter.
-            self._head_bytes += len(data)
+            # Counted before parsing, and only up to the blank line that ends the head: one
+            # read often carries the head and the start of a large body (an upload), which
+            # must not count against the head's bound.
+            seen = self._head_tail + data
+            end = seen.find(b"\r\n\r\n")
+            self._head_bytes += len(data) if end < 0 else max(end + 4 - len(self._head_tail), 0)
+            self._head_tail = seen[-3:]
             if self._head_bytes > self.max_header_bytes:
                 self._disarm_head_deadline()
                 self.transport.write(_TOO_LARGE)
@@ -81,6 +87,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         # The next bytes on this connection start the next request's head.
         self._in_head = True
         self._head_bytes = 0
+        self._head_tail = b""
         super().on_message_complete()
 
     def connection_lost(self, exc: Exception | None) -> None:
