@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -25,7 +24,7 @@ from sahod.errors import InvalidParameters, UnsupportedType
 from sahod.exports.endpoints import router as exports_router
 from sahod.files.endpoints import router as files_router
 from sahod.health.endpoints import router as health_router
-from sahod.kit import handlers
+from sahod.kit import collector, handlers
 from sahod.kit.envelope import ERROR_RESPONSES
 from sahod.kit.middleware import BodyLimitMiddleware, NoStoreMiddleware, RequestIdMiddleware
 from sahod.limits.middleware import TenantApiLimitMiddleware
@@ -174,13 +173,7 @@ def create_app(
                 )
             )
             app.state.runtime = active
-            # What start-up built lives as long as the process: out of the collector's
-            # reach, so its full collections do not walk it again in the middle of requests.
-            gc.collect()
-            gc.freeze()
-            # A request allocates thousands of short-lived objects; collecting the youngest
-            # generation every 700 allocations (the default) runs it several times a request.
-            gc.set_threshold(20_000, 20, 20)
+            collector.settle_after_start_up()
             app.state.settings = active.settings
             app.state.session_factory = active.session_factory
             app.state.clock = active.clock

@@ -20,6 +20,7 @@ from sahod.config import Settings, get_settings
 from sahod.db import describe_url, resolve_database_url, session_scope
 from sahod.files.store import FileStoreConfigurationError
 from sahod.keys.keyring import SealingKeyError
+from sahod.kit import collector
 from sahod.portal_routing.targets import PortalConfigurationError
 from sahod.tenants.schemas import IssuedKeys, TenantMode
 
@@ -356,6 +357,7 @@ async def _worker(settings: Settings, concurrency: int) -> None:
         async with _runtime_once_database_answers(settings, stop) as runtime:
             if runtime is None:
                 return
+            collector.settle_after_start_up()
             if metrics_dir is not None:
                 metrics = start_metrics_server(settings, runtime.database_url, metrics_dir)
             log.info(
