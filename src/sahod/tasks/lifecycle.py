@@ -140,9 +140,7 @@ async def cancel_archive_task(
 ) -> None:
     """The archive was revoked before its analysis ended: its task ends CANCELLED (no
     event, as an account's cancelled task: ARCHIVE_REVOKED says it)."""
-    await repository.finish_open_archive_tasks(
-        session, tenant_id, archive_id, TaskOutcome.CANCELLED, now
-    )
+    await repository.finish_open_tasks(session, tenant_id, archive_id, TaskOutcome.CANCELLED, now)
 
 
 async def cancel_open_tasks(

@@ -64,10 +64,7 @@ async def list_tasks(
     if user_id is not None:
         statement = statement.where(Task.user_id == user_id)
     if source_id is not None:
-        # The id's prefix says which column (and index) it is in, rather than an OR the
-        # planner cannot walk in seq order.
-        column = Task.archive_id if source_id.startswith(f"{ARCHIVE}-") else Task.account_id
-        statement = statement.where(column == source_id)
+        statement = statement.where(_source_column(source_id) == source_id)
     if started_from is not None:
         statement = statement.where(Task.started_at >= started_from)
     if started_before is not None:
@@ -82,28 +79,21 @@ async def lock_task(session: AsyncSession, tenant_id: str, task_id: str) -> Task
     ).scalar_one_or_none()
 
 
+def _source_column(source_id: str) -> Any:
+    # The id's prefix says which column (and index) it is in, rather than an OR the planner
+    # cannot walk in seq order.
+    return Task.archive_id if source_id.startswith(f"{ARCHIVE}-") else Task.account_id
+
+
 async def finish_open_tasks(
-    session: AsyncSession, tenant_id: str, account_id: str, outcome: TaskOutcome, now: datetime
+    session: AsyncSession, tenant_id: str, source_id: str, outcome: TaskOutcome, now: datetime
 ) -> None:
+    """Ends the running tasks of an account or an archive (``source_id``)."""
     await session.execute(
         update(Task)
         .where(
             Task.tenant_id == tenant_id,
-            Task.account_id == account_id,
-            Task.status == TaskStatus.STARTED,
-        )
-        .values(status=TaskStatus.FINISHED, outcome=outcome, finished_at=now)
-    )
-
-
-async def finish_open_archive_tasks(
-    session: AsyncSession, tenant_id: str, archive_id: str, outcome: TaskOutcome, now: datetime
-) -> None:
-    await session.execute(
-        update(Task)
-        .where(
-            Task.tenant_id == tenant_id,
-            Task.archive_id == archive_id,
+            _source_column(source_id) == source_id,
             Task.status == TaskStatus.STARTED,
         )
         .values(status=TaskStatus.FINISHED, outcome=outcome, finished_at=now)
