@@ -108,27 +108,31 @@ def validated_rows(
 ) -> list[dict[str, Any]]:
     """Rows for the upsert; a record that does not fit its contract shape is an error of
     the connector's, raised before anything is stored."""
-    rows: list[dict[str, Any]] = []
-    for record in records:
-        SPECS[record.kind].payload_model.model_validate(record.payload)
-        rows.append(
-            {
-                "id": new_id(record.kind.id_prefix),
-                "tenant_id": source.tenant_id,
-                "user_id": source.user_id,
-                "account_id": source.account_id,
-                "provider_id": source.provider_id,
-                "kind": record.kind.value,
-                "reference": record.reference,
-                "effective_date": effective_date_of(record.kind, record.payload),
-                "payload": record.payload,
-                "account_created_at": source.account_created_at,
-                "created_at": now,
-                "updated_at": now,
-                "last_task_id": source.task_id,
-            }
-        )
-    return rows
+    shared = {
+        "tenant_id": source.tenant_id,
+        "user_id": source.user_id,
+        "account_id": source.account_id,
+        "provider_id": source.provider_id,
+        "account_created_at": source.account_created_at,
+        "last_task_id": source.task_id,
+    }
+    return [_validated_row(record, shared, now) for record in records]
+
+
+def _validated_row(record: FetchedRecord, shared: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """One record's row: the columns of its source (``shared``) and its own, once its
+    payload fits the contract's shape (else raised, before anything is stored)."""
+    SPECS[record.kind].payload_model.model_validate(record.payload)
+    return {
+        "id": new_id(record.kind.id_prefix),
+        **shared,
+        "kind": record.kind.value,
+        "reference": record.reference,
+        "effective_date": effective_date_of(record.kind, record.payload),
+        "payload": record.payload,
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 async def store_records(
@@ -156,28 +160,17 @@ async def store_archive_records(
 ) -> dict[str, list[str]]:
     """An archive's records, stored once (its analysis runs once): the new ids by kind.
     A record that does not fit its contract shape is refused before anything is stored."""
-    rows: list[dict[str, Any]] = []
-    for record in records:
-        SPECS[record.kind].payload_model.model_validate(record.payload)
-        rows.append(
-            {
-                "id": new_id(record.kind.id_prefix),
-                "tenant_id": source.tenant_id,
-                "user_id": source.user_id,
-                "account_id": None,
-                "archive_id": source.archive_id,
-                "source_type": ARCHIVE_SOURCE,
-                "provider_id": source.provider_id,
-                "kind": record.kind.value,
-                "reference": record.reference,
-                "effective_date": effective_date_of(record.kind, record.payload),
-                "payload": record.payload,
-                "account_created_at": source.archive_created_at,
-                "created_at": now,
-                "updated_at": now,
-                "last_task_id": source.task_id,
-            }
-        )
+    shared = {
+        "tenant_id": source.tenant_id,
+        "user_id": source.user_id,
+        "account_id": None,
+        "archive_id": source.archive_id,
+        "source_type": ARCHIVE_SOURCE,
+        "provider_id": source.provider_id,
+        "account_created_at": source.archive_created_at,
+        "last_task_id": source.task_id,
+    }
+    rows = [_validated_row(record, shared, now) for record in records]
     return await repository.insert_datapoints(session, rows)
 
 
