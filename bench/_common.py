@@ -86,12 +86,15 @@ def served_app(
     startup_timeout: float = 120.0,
     with_worker: bool = False,
     extra_env: dict[str, str] | None = None,
+    api_workers: int = 1,
 ) -> Iterator[ServedApp]:
     """``sahod serve`` (by default without its worker) on a free loopback port, until the
     block ends.
 
     Started with the same entry point as the console script, so what is measured is what
-    is deployed: uvicorn, the app's middleware and its database pool settings.
+    is deployed: uvicorn, the app's middleware and its database pool settings. With
+    ``api_workers`` above 1 it is ``sahod serve --workers N``: N API processes under one
+    parent (``process_tree_cpu_seconds`` counts them all).
     """
     port = free_port()
     env = {
@@ -112,6 +115,8 @@ def served_app(
     command = [sys.executable, "-m", "sahod.cli", "serve", "--port", str(port)]
     if not with_worker:
         command.append("--no-worker")
+    if api_workers > 1:
+        command += ["--workers", str(api_workers)]
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -203,6 +208,31 @@ def process_cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def process_tree_cpu_seconds(pid: int) -> float | None:
+    """``process_cpu_seconds`` of a process and of every living process below it (the API
+    processes of ``sahod serve --workers N``). A child that exited meanwhile is not counted,
+    so measure while the tree is steady."""
+    own = process_cpu_seconds(pid)
+    if own is None:
+        return None
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(stat.rpartition(")")[2].split()[1])
+    below, frontier = [], [pid]
+    while frontier:
+        parent = frontier.pop()
+        children = [child for child, its_parent in parents.items() if its_parent == parent]
+        below += children
+        frontier += children
+    return own + sum(process_cpu_seconds(child) or 0.0 for child in below)
+
+
 def run_load(
     generator: str,
     base_url: str,
@@ -214,8 +244,9 @@ def run_load(
 ) -> LoadResult:
     """Warms up for ``settings.warmup`` seconds (discarded), then measures for ``duration``.
 
-    With ``server_pid``, also reports how many cores the server used while measured: near
-    1.0 means the one-process app, not the database or the load generator, is the limit.
+    With ``server_pid``, also reports how many cores the server (its processes) used while
+    measured: near 1.0 for one process means the app, not the database or the load
+    generator, is the limit.
     """
     work_dir.mkdir(parents=True, exist_ok=True)
     paths_file = work_dir / "paths.txt"
@@ -223,9 +254,9 @@ def run_load(
     run = _run_wrk if generator == "wrk" else _run_python_load
     if settings.warmup > 0:
         run(base_url, paths_file, headers, settings, settings.warmup, work_dir)
-    cpu_before = process_cpu_seconds(server_pid) if server_pid else None
+    cpu_before = process_tree_cpu_seconds(server_pid) if server_pid else None
     result = run(base_url, paths_file, headers, settings, settings.duration, work_dir)
-    cpu_after = process_cpu_seconds(server_pid) if server_pid else None
+    cpu_after = process_tree_cpu_seconds(server_pid) if server_pid else None
     if cpu_before is None or cpu_after is None or not result.seconds:
         return result
     return replace(result, server_cpu=(cpu_after - cpu_before) / result.seconds)

@@ -37,7 +37,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import psycopg
@@ -923,40 +923,40 @@ async def app_statements(
     url: str, tenant_id: str, user_id: str, after_seq: int
 ) -> list[tuple[str, str, dict[str, Any]]]:
     """The SQL the repositories send for the measured lists, captured as they send it."""
-    from sqlalchemy import event
-
     from sahod.accounts import repository as accounts_repository
     from sahod.datapoints import repository as datapoints_repository
     from sahod.datapoints.repository import DataPointFilter
-    from sahod.db import create_engine, create_session_factory
     from sahod.kit.pagination import PageRequest
 
-    engine = create_engine(url, pool_size=1)
     captured: list[tuple[str, dict[str, Any]]] = []
 
-    def capture(*args: Any) -> None:
-        captured.append((args[2], dict(args[3])))  # (conn, cursor, statement, parameters, …)
+    class Recording:
+        """The driver connection the reads run on, noting each statement it is given."""
 
-    event.listen(engine.sync_engine, "before_cursor_execute", capture)
-    try:
-        async with create_session_factory(engine)() as session:
-            await datapoints_repository.list_datapoints_json(
-                session,
-                tenant_id,
-                DataPointKind.LIABILITIES,
-                PageRequest(size=LIABILITIES_PAGE, after_seq=None),
-                DataPointFilter(user_id=user_id),
-            )
-            await accounts_repository.list_accounts(
-                session,
-                tenant_id,
-                PageRequest(size=ACCOUNTS_PAGE, after_seq=after_seq),
-                user_id=None,
-                created_from=None,
-                created_before=None,
-            )
-    finally:
-        await engine.dispose()
+        def __init__(self, connection: psycopg.AsyncConnection[Any]) -> None:
+            self.connection = connection
+
+        async def execute(self, sql: bytes, params: dict[str, Any]) -> Any:
+            captured.append((sql.decode(), dict(params)))
+            return await self.connection.execute(sql, params)
+
+    async with await psycopg.AsyncConnection.connect(libpq_url(url), autocommit=True) as driver:
+        connection = cast(Any, Recording(driver))
+        await datapoints_repository.list_datapoints_json(
+            connection,
+            tenant_id,
+            DataPointKind.LIABILITIES,
+            PageRequest(size=LIABILITIES_PAGE, after_seq=None),
+            DataPointFilter(user_id=user_id),
+        )
+        await accounts_repository.list_accounts(
+            connection,
+            tenant_id,
+            PageRequest(size=ACCOUNTS_PAGE, after_seq=after_seq),
+            user_id=None,
+            created_from=None,
+            created_before=None,
+        )
     # Only the two list queries: the engine's first connect runs a few statements of its own.
     lists = [(sql, params) for sql, params in captured if "LIMIT" in sql]
     names = ["liabilities of one user", "deepest accounts page"]
@@ -1015,6 +1015,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=None, help="seconds a target (15)")
     parser.add_argument("--warmup", type=float, default=None, help="seconds before each (3)")
     parser.add_argument("--connections", type=int, default=32, help="concurrency (32)")
+    parser.add_argument(
+        "--api-workers", type=int, default=1,
+        help="API processes (`sahod serve --workers N`; 1, the default, is one process)",
+    )  # fmt: skip
     parser.add_argument(
         "--fill-jobs", type=int, default=min(2, os.cpu_count() or 1),
         help="connections inserting data points at once (2)",
@@ -1107,9 +1111,11 @@ def main() -> None:
             # their own counters in PostgreSQL) would answer 429 or add their own cost;
             # this measures the read path, as the bare endpoint (outside them) is.
             extra_env={"SAHOD_RATE_LIMIT_PER_IP": "0", "SAHOD_AUTH_FAILURES_PER_MINUTE": "0"},
+            api_workers=args.api_workers,
         ) as app,
     ):
-        print(f"  sahod serve --no-worker at {app.base_url} (pid {app.pid})")
+        workers = f" --workers {args.api_workers}" if args.api_workers > 1 else ""
+        print(f"  sahod serve --no-worker{workers} at {app.base_url} (pid {app.pid})")
         check_targets(app.base_url, manifest.main, targets, stats)
         started = time.perf_counter()
         measure(app.base_url, app.pid, manifest.main, targets, generator, load)
@@ -1191,8 +1197,13 @@ def report(
         f"\n{scale.users:,} users, {scale.accounts:,} accounts, {scale.datapoints:,} data points"
         f" ({100 - 100 // OTHER_TENANT_EVERY}% in the measured tenant); {fill_line}."
         f"\nload: {generator_name}, {load.connections} connections, {load.duration:g} s a"
-        f" target after {load.warmup:g} s of warm-up; one `sahod serve` process;"
-        f" {os.cpu_count()} CPUs shared by the app, PostgreSQL and the load generator"
+        f" target after {load.warmup:g} s of warm-up; "
+        + (
+            f"`sahod serve --workers {args.api_workers}` ({args.api_workers} API processes);"
+            if args.api_workers > 1
+            else "one `sahod serve` process;"
+        )
+        + f" {os.cpu_count()} CPUs shared by the app, PostgreSQL and the load generator"
         f" (1-minute load average at the end: {stats['loadAverage1m']});"
         f" measuring took {stats['measureSeconds']:.0f} s."
     )
@@ -1218,6 +1229,7 @@ def report(
             "loadAverage1mAtEnd": stats["loadAverage1m"],
             "generator": generator_name,
             "connections": load.connections,
+            "apiProcesses": args.api_workers,
             "durationSeconds": load.duration,
             "warmupSeconds": load.warmup,
         },
