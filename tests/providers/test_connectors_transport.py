@@ -1,5 +1,5 @@
 """The connection under a connector: dropped and silent connections, cookies from answers
-that set several, and one HTTP client session shared by many members.
+that set several, one HTTP client session shared by many members, and certificates.
 
 A small TCP relay stands between the connector and the suite's sandbox portals, so that
 the portals are reached over real HTTP while the relay misbehaves the way networks do."""
@@ -7,13 +7,21 @@ the portals are reached over real HTTP while the relay misbehaves the way networ
 from __future__ import annotations
 
 import asyncio
+import ipaddress
+import ssl
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import suppress
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import aiohttp
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from sahod.datapoints.kinds import DataPointKind
 from sahod.providers.base import (
@@ -190,3 +198,62 @@ async def test_a_shared_client_session_that_keeps_cookies_is_refused(
     async with aiohttp.ClientSession() as keeps_cookies:
         with pytest.raises(ValueError, match="cookies"):
             create_connector("sss", base_url=portals.base_url, client_session=keeps_cookies)
+
+
+def _self_signed_context(directory: Path) -> ssl.SSLContext:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "portal.test")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = directory / "cert.pem", directory / "key.pem"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_file, key_file)
+    return context
+
+
+async def test_a_portal_whose_certificate_cannot_be_verified_is_not_sent_credentials(
+    tmp_path: Path,
+) -> None:
+    requests_received: list[bytes] = []
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with suppress(ConnectionError, ssl.SSLError):
+            requests_received.append(await reader.read(65536))
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0, ssl=_self_signed_context(tmp_path))
+    port = server.sockets[0].getsockname()[1]
+    connector = create_connector(
+        "sss",
+        base_url=f"https://127.0.0.1:{port}",
+        retry=RetryPolicy(max_attempts=2, backoff_base=0.01),
+    )
+    try:
+        with pytest.raises(ServiceUnavailable):
+            await connector.login(GEORGE)
+    finally:
+        await connector.aclose()
+        server.close()
+        await server.wait_closed()
+    assert not any(requests_received), "no request went over the unverified connection"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import random
 import ssl
 from collections.abc import Mapping
@@ -15,6 +16,7 @@ from http.cookies import CookieError, SimpleCookie
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
+import certifi
 from multidict import CIMultiDictProxy
 
 from sahod.providers.base import ServiceUnavailable
@@ -111,7 +113,13 @@ def _retry_after_seconds(response: PortalResponse) -> float | None:
 @lru_cache(maxsize=1)
 def _ssl_context() -> ssl.SSLContext:
     # Building a verifying SSL context reads the CA bundle: do it once, not per session.
-    return ssl.create_default_context()
+    # The same roots as when the portals were reached through httpx: SSL_CERT_FILE or
+    # SSL_CERT_DIR when set, else certifi's bundle (a slim image may have no system store).
+    if os.environ.get("SSL_CERT_FILE"):
+        return ssl.create_default_context(cafile=os.environ["SSL_CERT_FILE"])
+    if os.environ.get("SSL_CERT_DIR"):
+        return ssl.create_default_context(capath=os.environ["SSL_CERT_DIR"])
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 _IDLE_CONNECTION_SECONDS = 4.0
