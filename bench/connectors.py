@@ -15,6 +15,11 @@ The connector's per-portal limit on requests in flight is sized to the load (6 p
 fetch x concurrency) so that the table measures the connector, not its safety cap; the
 last row repeats the highest level with Sahod's default cap of 50 to show what it costs.
 
+The client's CPU is measured too (ms of CPU per fetch): one process on one core cannot
+complete more than 1000 / cpu_ms_per_fetch fetches/s, so whichever of the two ceilings is
+lower is the bound the table is judged against. Figures go to stdout and, as JSON, to
+bench/out/connectors.json.
+
     .venv/bin/python bench/connectors.py [--rounds 2] [--levels 1,50,200]
 """
 
@@ -23,15 +28,25 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
-import socket
 import subprocess
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import SimpleNamespace
 
+import aiohttp
 import httpx
 
+if __package__ in (None, ""):  # run as a script: make `bench` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench._common import OUT_DIR, free_port
+from sahod.kit import collector
 from sahod.providers.base import Connector, Credentials, MfaChallenge, PortalSession
 from sahod.providers.registry import create_connector
 
@@ -40,13 +55,6 @@ PROVIDER = "sss"
 USER = Credentials("gpalomero1234@smileapi.io", "123456")
 PAGES_PER_FETCH_IN_FLIGHT = 6
 DEFAULT_CAP = 50
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def start_portals(port: int) -> subprocess.Popen[bytes]:
@@ -83,19 +91,33 @@ async def full_fetch(connector: Connector) -> int:
 
 async def critical_path(base_url: str) -> tuple[int, int, int]:
     """(sequential round trips, requests, records) of one traced fetch."""
-    spans: dict[int, list[float]] = {}
+    spans: list[list[float]] = []
 
-    async def sent(request: httpx.Request) -> None:
-        spans[id(request)] = [time.perf_counter()]
+    async def sent(
+        _session: aiohttp.ClientSession,
+        context: SimpleNamespace,
+        _params: aiohttp.TraceRequestStartParams,
+    ) -> None:
+        context.span = [time.perf_counter()]
+        spans.append(context.span)
 
-    async def answered(response: httpx.Response) -> None:
-        spans[id(response.request)].append(time.perf_counter())
+    async def answered(
+        _session: aiohttp.ClientSession,
+        context: SimpleNamespace,
+        _params: aiohttp.TraceRequestEndParams,
+    ) -> None:
+        context.span.append(time.perf_counter())
 
-    async with httpx.AsyncClient(event_hooks={"request": [sent], "response": [answered]}) as http:
-        connector = create_connector(PROVIDER, base_url=base_url, http=http)
+    tracing = aiohttp.TraceConfig()
+    tracing.on_request_start.append(sent)
+    tracing.on_request_end.append(answered)
+    async with aiohttp.ClientSession(
+        cookie_jar=aiohttp.DummyCookieJar(), trace_configs=[tracing]
+    ) as http:
+        connector = create_connector(PROVIDER, base_url=base_url, client_session=http)
         records = await full_fetch(connector)
         await connector.aclose()
-    intervals = sorted((s[0], s[1]) for s in spans.values())
+    intervals = sorted((s[0], s[1]) for s in spans)
     # Longest chain of requests each starting after the previous one ended.
     depth = [1] * len(intervals)
     for i, (start, _) in enumerate(intervals):
@@ -113,8 +135,16 @@ class Level:
     failures: int
     seconds: float
     latencies: list[float]
-    client_cpu: float
-    server_cpu: float
+    client_cpu_seconds: float
+    server_cpu_seconds: float
+
+    @property
+    def rate(self) -> float:
+        return self.fetches / self.seconds
+
+    @property
+    def cpu_ms_per_fetch(self) -> float:
+        return 1000 * self.client_cpu_seconds / max(1, self.fetches)
 
 
 async def run_level(
@@ -150,9 +180,7 @@ async def run_level(
     wall = time.monotonic() - began
     cpu, server = time.process_time() - cpu0, cpu_seconds(server_pid) - server0
     await connector.aclose()
-    return Level(
-        concurrency, cap, len(latencies), failures, wall, latencies, cpu / wall, server / wall
-    )
+    return Level(concurrency, cap, len(latencies), failures, wall, latencies, cpu, server)
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -162,39 +190,90 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-async def main(rounds: int, levels: list[int]) -> None:
+def write_report(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+class RetriedRequests(logging.Handler):
+    """Counts the connector's warnings (timeouts, transport errors): each is a retried
+    request that a fetch survived, invisible in the error column."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.seen: Counter[str] = Counter()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.seen[record.getMessage().split(" ", 3)[-1]] += 1
+
+
+async def main(rounds: int, levels: list[int], json_path: Path) -> None:
     port = free_port()
     server = start_portals(port)
     base_url = f"http://127.0.0.1:{port}"
+    retried = RetriedRequests()
+    providers_log = logging.getLogger("sahod.providers")
+    providers_log.addHandler(retried)
+    providers_log.propagate = False
     try:
         async with httpx.AsyncClient(base_url=base_url) as admin:
             (await admin.put(f"/{PROVIDER}/_faults", json={"latency_ms": 100})).raise_for_status()
         round_trips, requests, records = await critical_path(base_url)
+        # The collector as the job worker sets it (sahod worker), whose connectors these are.
+        collector.settle_after_start_up()
+        load = os.getloadavg()[0]
         print(
             f"My.SSS, George: one full fetch = {requests} requests, {round_trips} sequential "
             f"round trips, {records} records; {LATENCY_S * 1000:.0f} ms injected latency per "
-            f"page; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start\n"
+            f"page; {os.cpu_count()} CPUs, load average {load:.1f} at start\n"
         )
         header = (
             f"{'concurrency':>11} {'cap':>5} {'fetches':>7} {'fetch/s':>8} {'ideal/s':>8} "
             f"{'ratio':>6} {'p50 s':>6} {'p95 s':>6} {'errors':>6} {'client CPU':>10} "
+            f"{'CPU ms/fetch':>12} {'CPU ceil/s':>10} {'bound':>7} {'of bound':>8} "
             f"{'portal CPU':>10}"
         )
         print(header)
         print("-" * len(header))
         runs = [(c, max(DEFAULT_CAP, PAGES_PER_FETCH_IN_FLIGHT * c)) for c in levels]
         runs.append((levels[-1], DEFAULT_CAP))
+        rows: list[dict[str, object]] = []
         for concurrency, cap in runs:
             count = max(10, rounds * concurrency)
             level = await run_level(base_url, concurrency, cap, count, server.pid)
-            rate = level.fetches / level.seconds
             ideal = concurrency / (round_trips * LATENCY_S)
+            # One core's worth of the client's CPU: the most one process can complete.
+            cpu_ceiling = 1000 / level.cpu_ms_per_fetch if level.cpu_ms_per_fetch else ideal
+            bound, ceiling = ("latency", ideal) if ideal <= cpu_ceiling else ("CPU", cpu_ceiling)
+            client_share = level.client_cpu_seconds / level.seconds
+            portal_share = level.server_cpu_seconds / level.seconds
             print(
-                f"{concurrency:>11} {cap:>5} {level.fetches:>7} {rate:>8.1f} {ideal:>8.1f} "
-                f"{rate / ideal:>6.2f} {percentile(level.latencies, 0.5):>6.2f} "
+                f"{concurrency:>11} {cap:>5} {level.fetches:>7} {level.rate:>8.1f} {ideal:>8.1f} "
+                f"{level.rate / ideal:>6.2f} {percentile(level.latencies, 0.5):>6.2f} "
                 f"{percentile(level.latencies, 0.95):>6.2f} {level.failures:>6} "
-                f"{level.client_cpu:>10.0%} {level.server_cpu:>10.0%}",
+                f"{client_share:>10.0%} {level.cpu_ms_per_fetch:>12.2f} {cpu_ceiling:>10.1f} "
+                f"{bound:>7} {level.rate / ceiling:>8.2f} {portal_share:>10.0%}",
                 flush=True,
+            )
+            rows.append(
+                {
+                    "concurrency": concurrency,
+                    "cap": cap,
+                    "fetches": level.fetches,
+                    "failures": level.failures,
+                    "seconds": round(level.seconds, 3),
+                    "fetches_per_second": round(level.rate, 2),
+                    "ideal_per_second": round(ideal, 2),
+                    "ratio_to_ideal": round(level.rate / ideal, 3),
+                    "p50_seconds": round(percentile(level.latencies, 0.5), 3),
+                    "p95_seconds": round(percentile(level.latencies, 0.95), 3),
+                    "client_cpu_share": round(client_share, 3),
+                    "client_cpu_ms_per_fetch": round(level.cpu_ms_per_fetch, 3),
+                    "cpu_ceiling_per_second": round(cpu_ceiling, 2),
+                    "bound": bound,
+                    "ratio_to_bound": round(level.rate / ceiling, 3),
+                    "portal_cpu_share": round(portal_share, 3),
+                }
             )
         async with httpx.AsyncClient(base_url=base_url) as admin:
             stats = (await admin.get(f"/{PROVIDER}/_stats")).json()
@@ -204,7 +283,34 @@ async def main(rounds: int, levels: list[int]) -> None:
             if k.startswith("status_") and k not in ("status_200", "status_303")
         }
         print(f"\nportal answers other than 200/303: {json.dumps(unusual) if unusual else 'none'}")
+        print(
+            "requests retried after a timeout or transport error: "
+            f"{json.dumps(dict(retried.seen)) if retried.seen else 'none'}"
+        )
+        report = (
+            json.dumps(
+                {
+                    "benchmark": "connectors",
+                    "at": datetime.now(UTC).isoformat(timespec="seconds"),
+                    "provider": PROVIDER,
+                    "requests_per_fetch": requests,
+                    "sequential_round_trips": round_trips,
+                    "records_per_fetch": records,
+                    "latency_ms": LATENCY_S * 1000,
+                    "cpus": os.cpu_count(),
+                    "load_average_at_start": round(load, 2),
+                    "levels": rows,
+                    "portal_answers_other_than_200_303": unusual,
+                    "retried_requests": dict(retried.seen),
+                },
+                indent=2,
+            )
+            + "\n"
+        )
+        await asyncio.to_thread(write_report, json_path, report)
+        print(f"figures written to {json_path}")
     finally:
+        providers_log.removeHandler(retried)
         server.terminate()
         server.wait(timeout=10)
 
@@ -218,6 +324,7 @@ if __name__ == "__main__":
         help="fetches per worker at each level (at least 10 in all)",
     )
     parser.add_argument("--levels", default="1,50,200", help="concurrency levels")
+    parser.add_argument("--json", type=Path, default=OUT_DIR / "connectors.json")
     args = parser.parse_args()
     levels = [int(x) for x in args.levels.split(",")]
     try:
@@ -227,4 +334,4 @@ if __name__ == "__main__":
     except ImportError:
         runner = asyncio.Runner()
     with runner:
-        runner.run(main(args.rounds, levels))
+        runner.run(main(args.rounds, levels, args.json))

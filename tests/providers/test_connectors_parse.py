@@ -6,16 +6,16 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-import httpx
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from multidict import CIMultiDict, CIMultiDictProxy
 
 from sahod.datapoints.kinds import DataPointKind as K
 from sahod.providers.base import ErrorCode, PageNotUnderstood
 from sahod.providers.gsis import parse as gsis
 from sahod.providers.html import Page, header_key
-from sahod.providers.http import CookieBag
+from sahod.providers.http import CookieBag, PortalResponse
 from sahod.providers.normalize import (
     address,
     name_case,
@@ -174,13 +174,13 @@ def test_small_normalisations() -> None:
 
 def test_cookie_bag_follows_set_cookie_and_deletion() -> None:
     bag = CookieBag({"old": "1"})
-    response = httpx.Response(
-        200,
-        headers=[
-            ("set-cookie", "JSESSIONID=abc; Path=/sss; HttpOnly"),
+    headers = CIMultiDict(
+        [
+            ("Set-Cookie", "JSESSIONID=abc; Path=/sss; HttpOnly"),
             ("set-cookie", "old=; Max-Age=0; Path=/"),
-        ],
+        ]
     )
+    response = PortalResponse(200, CIMultiDictProxy(headers), "https://portal.test/sss", "")
     bag.absorb(response)
     assert bag.values == {"JSESSIONID": "abc"}
     assert bag.header() == "JSESSIONID=abc"

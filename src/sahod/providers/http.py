@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import random
 import ssl
 from collections.abc import Mapping
@@ -11,11 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
-from http.cookiejar import CookieJar, DefaultCookiePolicy
 from http.cookies import CookieError, SimpleCookie
 from urllib.parse import urljoin, urlsplit
 
-import httpx
+import aiohttp
+import certifi
+from multidict import CIMultiDictProxy
 
 from sahod.providers.base import ServiceUnavailable
 
@@ -36,13 +38,30 @@ class RetryPolicy:
 
 
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+
+
+@dataclass(frozen=True, slots=True)
+class PortalResponse:
+    """A portal's answer, read whole: what the connectors look at and nothing else."""
+
+    status_code: int
+    headers: CIMultiDictProxy[str]
+    """Case-insensitive, every value of a repeated header kept (``getall("set-cookie")``)."""
+    url: str
+    """Where the answer came from (redirects are never followed, so the URL asked for)."""
+    text: str
+
+    @property
+    def is_redirect(self) -> bool:
+        return self.status_code in _REDIRECT_STATUSES and "location" in self.headers
 
 
 class CookieBag:
     """The cookies of one portal session, kept by us and not by the shared HTTP client.
 
-    One ``httpx.AsyncClient`` serves many members at once, so its own cookie jar would mix
-    their sessions; each login carries its own bag instead.
+    One ``aiohttp.ClientSession`` serves many members at once, so its own cookie jar
+    would mix their sessions; each login carries its own bag instead.
     """
 
     def __init__(self, initial: Mapping[str, str] | None = None) -> None:
@@ -53,8 +72,8 @@ class CookieBag:
             return None
         return "; ".join(f"{k}={v}" for k, v in self.values.items())
 
-    def absorb(self, response: httpx.Response) -> None:
-        for raw in response.headers.get_list("set-cookie"):
+    def absorb(self, response: PortalResponse) -> None:
+        for raw in response.headers.getall("set-cookie", ()):
             jar: SimpleCookie = SimpleCookie()
             try:
                 jar.load(raw)
@@ -77,7 +96,7 @@ def _expired(expires: str) -> bool:
     return when.timestamp() <= datetime.now(when.tzinfo).timestamp()
 
 
-def _retry_after_seconds(response: httpx.Response) -> float | None:
+def _retry_after_seconds(response: PortalResponse) -> float | None:
     value = response.headers.get("retry-after")
     if value is None:
         return None
@@ -91,24 +110,25 @@ def _retry_after_seconds(response: httpx.Response) -> float | None:
         return max(0.0, when.timestamp() - datetime.now(when.tzinfo).timestamp())
 
 
-def _no_cookie_jar() -> CookieJar:
-    # A jar that refuses every cookie: sessions live in CookieBags (see above).
-    return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
-
-
-_CONNECTIONS_PER_LANE = 8
-
-
-@dataclass
-class _Lane:
-    client: httpx.AsyncClient
-    busy: int = 0
-
-
 @lru_cache(maxsize=1)
 def _ssl_context() -> ssl.SSLContext:
-    # Building a verifying SSL context reads the CA bundle: do it once, not per client.
-    return httpx.create_ssl_context()
+    # Building a verifying SSL context reads the CA bundle: do it once, not per session.
+    # The same roots as when the portals were reached through httpx: SSL_CERT_FILE or
+    # SSL_CERT_DIR when set, else certifi's bundle (a slim image may have no system store).
+    if os.environ.get("SSL_CERT_FILE"):
+        return ssl.create_default_context(cafile=os.environ["SSL_CERT_FILE"])
+    if os.environ.get("SSL_CERT_DIR"):
+        return ssl.create_default_context(capath=os.environ["SSL_CERT_DIR"])
+    return ssl.create_default_context(cafile=certifi.where())
+
+
+_IDLE_CONNECTION_SECONDS = 4.0
+"""How long an idle kept-alive connection is reused. Shorter than the servers' own idle
+limits (5 s for uvicorn and Apache by default): a client that keeps a connection as long
+as the server does sends, now and then, a request on a connection the server is closing
+at that instant, and gets no answer."""
+
+_HEADERS = {"accept": "text/html", "user-agent": "Sahod/0.1 (+connector)"}
 
 
 class PortalHttp:
@@ -117,6 +137,10 @@ class PortalHttp:
     Every call has a timeout; at most ``max_concurrency`` requests are in flight to the
     portal from this process; 429s, 5xx answers and transport failures are retried with
     exponential backoff and jitter, other answers are returned to the caller to interpret.
+
+    ``client_session`` may be shared between portals and connectors, provided its cookie
+    jar is an ``aiohttp.DummyCookieJar`` (sessions keep their own cookies, see
+    ``CookieBag``); without one, a session of its own is opened on first use.
     """
 
     def __init__(
@@ -124,20 +148,23 @@ class PortalHttp:
         provider_id: str,
         base_url: str,
         *,
-        http: httpx.AsyncClient | None,
+        client_session: aiohttp.ClientSession | None,
         timeout: float,
         max_concurrency: int,
         retry: RetryPolicy,
     ) -> None:
+        if client_session is not None and not isinstance(
+            client_session.cookie_jar, aiohttp.DummyCookieJar
+        ):
+            raise ValueError(
+                "a shared client session must not keep cookies (use aiohttp.DummyCookieJar)"
+            )
         self.provider_id = provider_id
         self.base_url = base_url.rstrip("/") + "/"
-        self._owns_client = http is None
-        # Several small connection pools ("lanes") rather than one big one: httpcore scans
-        # every connection of a pool for every queued request, so one pool of 50 costs
-        # about three times the CPU per request of seven pools of 8 (bench/connectors.py).
-        # Lanes open only as concurrency needs them; an injected client is the only lane.
-        self._lanes: list[_Lane] = [_Lane(http)] if http is not None else []
-        self._timeout = httpx.Timeout(timeout)
+        self._owns_session = client_session is None
+        self._session = client_session
+        self._max_concurrency = max_concurrency
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._slots = asyncio.Semaphore(max_concurrency)
         self._retry = retry
         # Jitter only spreads retries out; nothing secret depends on it.
@@ -161,45 +188,47 @@ class PortalHttp:
         cookies: CookieBag,
         data: Mapping[str, str] | None = None,
         params: Mapping[str, str] | None = None,
-    ) -> httpx.Response:
+    ) -> PortalResponse:
         """Send one request; ``url`` is absolute (see ``at``) and never logged whole."""
-        path = self.path_of(url)
-        headers = {"accept": "text/html", "user-agent": "Sahod/0.1 (+connector)"}
+        session = self._session or self._open_session()
         last_problem = "did not answer"
         retry_after: float | None = None
         for attempt in range(self._retry.max_attempts):
             if attempt:
                 await asyncio.sleep(self._backoff(attempt, retry_after))
+            headers = _HEADERS
             cookie_header = cookies.header()
             if cookie_header:
-                headers["cookie"] = cookie_header
+                headers = {**_HEADERS, "cookie": cookie_header}
             try:
-                async with self._slots:
-                    lane = self._free_lane()
-                    lane.busy += 1
-                    try:
-                        response = await lane.client.request(
-                            method,
-                            url,
-                            data=data,
-                            params=params,
-                            headers=headers,
-                            timeout=self._timeout,
-                            follow_redirects=False,
-                        )
-                    finally:
-                        lane.busy -= 1
-            except httpx.TimeoutException:
+                async with (
+                    self._slots,
+                    session.request(
+                        method,
+                        url,
+                        data=data,
+                        params=params,
+                        headers=headers,
+                        timeout=self._timeout,
+                        allow_redirects=False,
+                    ) as answer,
+                ):
+                    response = PortalResponse(
+                        answer.status, answer.headers, str(answer.url), await answer.text()
+                    )
+            except TimeoutError:
                 last_problem, retry_after = "timed out", None
-                log.warning("portal %s %s %s timed out", self.provider_id, method, path)
+                log.warning(
+                    "portal %s %s %s timed out", self.provider_id, method, self.path_of(url)
+                )
                 continue
-            except httpx.TransportError as exc:
+            except aiohttp.ClientError as exc:
                 last_problem, retry_after = "could not be reached", None
                 log.warning(
                     "portal %s %s %s transport error %s",
                     self.provider_id,
                     method,
-                    path,
+                    self.path_of(url),
                     type(exc).__name__,
                 )
                 continue
@@ -211,7 +240,7 @@ class PortalHttp:
                 "portal %s %s %s -> %s (attempt %d)",
                 self.provider_id,
                 method,
-                path,
+                self.path_of(url),
                 response.status_code,
                 attempt + 1,
             )
@@ -227,6 +256,19 @@ class PortalHttp:
             )
         raise ServiceUnavailable(f"The provider's portal {last_problem}.", retry_after=retry_after)
 
+    def _open_session(self) -> aiohttp.ClientSession:
+        # Opened on first use, inside the event loop that will run it.
+        self._session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(
+                limit=self._max_concurrency,
+                limit_per_host=0,
+                ssl=_ssl_context(),
+                keepalive_timeout=_IDLE_CONNECTION_SECONDS,
+            ),
+            cookie_jar=aiohttp.DummyCookieJar(),
+        )
+        return self._session
+
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
             return retry_after
@@ -236,25 +278,6 @@ class PortalHttp:
         return ceiling * (0.5 + spread / 2)
 
     async def aclose(self) -> None:
-        if self._owns_client:
-            for lane in self._lanes:
-                await lane.client.aclose()
-
-    def _free_lane(self) -> _Lane:
-        if not self._owns_client:
-            return self._lanes[0]
-        for lane in self._lanes:
-            if lane.busy < _CONNECTIONS_PER_LANE:
-                return lane
-        lane = _Lane(
-            httpx.AsyncClient(
-                cookies=_no_cookie_jar(),
-                verify=_ssl_context(),
-                limits=httpx.Limits(
-                    max_connections=_CONNECTIONS_PER_LANE,
-                    max_keepalive_connections=_CONNECTIONS_PER_LANE,
-                ),
-            )
-        )
-        self._lanes.append(lane)
-        return lane
+        if self._owns_session and self._session is not None:
+            await self._session.close()
+            self._session = None

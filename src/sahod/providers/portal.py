@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import ClassVar, TypeVar
 from urllib.parse import urljoin
 
-import httpx
+import aiohttp
 
 from sahod.datapoints.kinds import DataPointKind
 from sahod.providers.base import (
@@ -73,7 +73,7 @@ class MemberPages:
             raise PageNotUnderstood(name, f"an unexpected redirect to {target}")
         if response.status_code != 200:
             raise PageNotUnderstood(name, f"HTTP {response.status_code}")
-        return Page(name, str(response.url), response.text)
+        return Page(name, response.url, response.text)
 
     @staticmethod
     async def gather(jobs: Iterable[Awaitable[_T]]) -> list[_T]:
@@ -110,7 +110,7 @@ class PortalConnector:
         self,
         *,
         base_url: str,
-        http: httpx.AsyncClient | None = None,
+        client_session: aiohttp.ClientSession | None = None,
         timeout: float = 15.0,
         max_concurrency: int = 50,
         retry: RetryPolicy | None = None,
@@ -119,7 +119,7 @@ class PortalConnector:
         self.http = PortalHttp(
             self.provider_id,
             f"{base_url.rstrip('/')}/{self.provider_id}",
-            http=http,
+            client_session=client_session,
             timeout=timeout,
             max_concurrency=max_concurrency,
             retry=retry or RetryPolicy(),

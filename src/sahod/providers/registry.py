@@ -6,7 +6,7 @@ here (see "Adding a provider" in the README).
 
 from __future__ import annotations
 
-import httpx
+import aiohttp
 
 from sahod.providers import gsis, pagibig, philhealth, sss
 from sahod.providers.base import Connector
@@ -33,7 +33,7 @@ def create_connector(
     provider_id: str,
     *,
     base_url: str,
-    http: httpx.AsyncClient | None = None,
+    client_session: aiohttp.ClientSession | None = None,
     timeout: float = 15.0,
     max_concurrency: int = 50,
     retry: RetryPolicy | None = None,
@@ -41,9 +41,10 @@ def create_connector(
     """A connector for ``provider_id`` talking to the portals under ``base_url``
     (e.g. ``http://127.0.0.1:8000/sandbox/portals``; ``/<provider>`` is appended).
 
-    ``http`` may be shared between connectors: sessions keep their own cookies, never the
-    client's. ``timeout`` bounds every request, ``max_concurrency`` the requests in flight
-    to this portal from this connector.
+    ``client_session`` may be shared between connectors if its cookie jar is an
+    ``aiohttp.DummyCookieJar``: sessions keep their own cookies, never the client's.
+    ``timeout`` bounds every request, ``max_concurrency`` the requests in flight to this
+    portal from this connector.
     """
     try:
         cls = CONNECTORS[provider_id]
@@ -51,7 +52,7 @@ def create_connector(
         raise ValueError(f"no connector for provider {provider_id!r}") from None
     return cls(
         base_url=base_url,
-        http=http,
+        client_session=client_session,
         timeout=timeout,
         max_concurrency=max_concurrency,
         retry=retry,
