@@ -99,6 +99,7 @@ async def test_the_child_returns_the_same_analysis() -> None:
     assert in_child.validation["identity"]["resultCode"] == "PASSED"  # type: ignore[index]
 
 
+@pytest.mark.slow  # OCR: Tesseract, which `make test` installs and test-fast does not
 async def test_a_child_over_its_time_is_killed_and_reported() -> None:
     # A photo: OCR takes seconds, where a warm child reads a text PDF within the limit.
     photo = next(d for d in documents_for("ryan", TODAY) if d.format == "JPEG")

@@ -7,6 +7,7 @@ import io
 from datetime import date
 
 import pypdf
+import pytest
 
 from sahod.documents import DocumentFile, KnownPerson
 from sahod.documents.analysis import analyze
@@ -50,6 +51,7 @@ def test_a_pdf_from_an_editor_fails() -> None:
     assert "Photoshop" in str(result["resultMessage"])
 
 
+@pytest.mark.slow  # OCR: Tesseract, which `make test` installs and test-fast does not
 def test_an_image_saved_by_an_editor_fails() -> None:
     from PIL import Image
 
