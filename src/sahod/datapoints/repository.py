@@ -2,12 +2,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Delete, Row, Select, bindparam, delete, func, literal_column, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Delete, Row, Select, bindparam, delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sahod.datapoints.kinds import DataPointKind
@@ -213,43 +212,121 @@ class UpsertResult:
     """Ids of records whose payload changed, by kind."""
 
 
-def _upsert_statement() -> Any:
-    values = insert(DataPoint)
-    excluded = values.excluded
-    return values.on_conflict_do_update(
-        constraint="uq_datapoints_source_record",
-        set_={
-            "payload": excluded.payload,
-            "effective_date": excluded.effective_date,
-            "updated_at": excluded.updated_at,
-            "last_task_id": excluded.last_task_id,
-        },
-        where=DataPoint.payload.is_distinct_from(excluded.payload),
-    ).returning(
-        DataPoint.id,
-        DataPoint.kind,
-        literal_column("(xmax = 0)").label("inserted"),
-        sort_by_parameter_order=True,
-    )
+@dataclass(frozen=True, slots=True)
+class SourceColumns:
+    """The columns every row read from one source shares: an account's, or an archive's
+    (exactly one of ``account_id`` and ``archive_id`` is set)."""
+
+    tenant_id: str
+    user_id: str
+    provider_id: str
+    source_created_at: datetime
+    """The account's or the archive's creation time (the rows' ``account_created_at``)."""
+    task_id: str | None
+    account_id: str | None = None
+    archive_id: str | None = None
 
 
-# Built once: executed with a list of rows, SQLAlchemy batches them into multi-row
-# statements of a few fixed sizes ("insertmanyvalues"), so compiling and psycopg's query
-# conversion are cached instead of redone for every sync.
-_UPSERT = _upsert_statement()
+@dataclass(frozen=True, slots=True)
+class RecordColumns:
+    """The records' own columns, one list per column, in the records' order: what the
+    statements below take as arrays, so that a source's rows are one statement whatever
+    their number."""
+
+    ids: list[str]
+    kinds: list[str]
+    references: list[str]
+    effective_dates: list[date | None]
+    payloads: list[str]
+    """Each payload as JSON text."""
 
 
-async def upsert_datapoints(session: AsyncSession, rows: list[dict[str, Any]]) -> UpsertResult:
-    """Insert new records, update changed ones, leave identical ones untouched.
+# The records as a relation, in their order; every statement here reads them from it.
+_RECORDS = """
+    FROM unnest(
+        CAST(:ids AS text[]), CAST(:kinds AS text[]), CAST(:references AS text[]),
+        CAST(:effective_dates AS date[]), CAST(:payloads AS jsonb[])
+    ) WITH ORDINALITY AS r(id, kind, reference, effective_date, payload, position)
+    ORDER BY r.position
+"""
+
+# One statement for a sync's records, built once: one round trip and one plan, where a
+# row per statement cost a round trip (and a wake-up of the server) per record.
+_UPSERT = text(
+    """
+INSERT INTO datapoints AS d (
+    id, tenant_id, user_id, account_id, source_type, provider_id, kind, reference,
+    effective_date, payload, account_created_at, created_at, updated_at, last_task_id
+)
+SELECT r.id, CAST(:tenant_id AS text), CAST(:user_id AS text), CAST(:account_id AS text),
+       'ACCOUNT', CAST(:provider_id AS text), r.kind, r.reference, r.effective_date,
+       r.payload, CAST(:source_created_at AS timestamptz), CAST(:now AS timestamptz),
+       CAST(:now AS timestamptz), CAST(:task_id AS text)
+"""
+    + _RECORDS
+    + """
+ON CONFLICT ON CONSTRAINT uq_datapoints_source_record DO UPDATE SET
+    payload = excluded.payload,
+    effective_date = excluded.effective_date,
+    updated_at = excluded.updated_at,
+    last_task_id = excluded.last_task_id
+WHERE d.payload IS DISTINCT FROM excluded.payload
+RETURNING d.id, d.kind, d.reference, (d.xmax = 0) AS inserted
+"""
+)
+
+_INSERT = text(
+    """
+INSERT INTO datapoints (
+    id, tenant_id, user_id, archive_id, source_type, provider_id, kind, reference,
+    effective_date, payload, account_created_at, created_at, updated_at, last_task_id
+)
+SELECT r.id, CAST(:tenant_id AS text), CAST(:user_id AS text), CAST(:archive_id AS text),
+       'ARCHIVE', CAST(:provider_id AS text), r.kind, r.reference, r.effective_date,
+       r.payload, CAST(:source_created_at AS timestamptz), CAST(:now AS timestamptz),
+       CAST(:now AS timestamptz), CAST(:task_id AS text)
+"""
+    + _RECORDS
+)
+
+
+def _parameters(source: SourceColumns, records: RecordColumns, now: datetime) -> dict[str, Any]:
+    return {
+        "tenant_id": source.tenant_id,
+        "user_id": source.user_id,
+        "account_id": source.account_id,
+        "archive_id": source.archive_id,
+        "provider_id": source.provider_id,
+        "source_created_at": source.source_created_at,
+        "task_id": source.task_id,
+        "now": now,
+        "ids": records.ids,
+        "kinds": records.kinds,
+        "references": records.references,
+        "effective_dates": records.effective_dates,
+        "payloads": records.payloads,
+    }
+
+
+async def upsert_datapoints(
+    session: AsyncSession, source: SourceColumns, records: RecordColumns, now: datetime
+) -> UpsertResult:
+    """Insert an account's new records, update its changed ones, leave identical ones
+    untouched.
 
     Keyed by (account, kind, the provider's reference): the same sync run twice, or again
-    after a crash, stores nothing twice, and an unchanged record is not reported.
+    after a crash, stores nothing twice, and an unchanged record is not reported. A key
+    must appear once in ``records``; ids come back in the records' order.
     """
     added: dict[str, list[str]] = {}
     updated: dict[str, list[str]] = {}
-    if not rows:
+    if not records.ids:
         return UpsertResult(added=added, updated=updated)
-    for row in (await session.execute(_UPSERT, rows)).all():
+    assert source.account_id is not None, "the upsert is keyed by the account"
+    returned = (await session.execute(_UPSERT, _parameters(source, records, now))).all()
+    # RETURNING promises no order: the rows go back in the records' own.
+    position = {key: n for n, key in enumerate(zip(records.kinds, records.references, strict=True))}
+    for row in sorted(returned, key=lambda row: position[(row.kind, row.reference)]):
         (added if row.inserted else updated).setdefault(row.kind, []).append(row.id)
     return UpsertResult(added=added, updated=updated)
 
@@ -268,17 +345,17 @@ async def delete_archive_datapoints(session: AsyncSession, tenant_id: str, archi
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-_INSERT = insert(DataPoint).returning(DataPoint.id, DataPoint.kind, sort_by_parameter_order=True)
-
-
 async def insert_datapoints(
-    session: AsyncSession, rows: list[dict[str, Any]]
+    session: AsyncSession, source: SourceColumns, records: RecordColumns, now: datetime
 ) -> dict[str, list[str]]:
-    """New records of a source read once (an archive's analysis): ids by kind."""
+    """New records of a source read once (an archive's analysis): ids by kind, in the
+    records' order. A key already stored is refused (the unique constraint), as before."""
     added: dict[str, list[str]] = {}
-    if rows:
-        for row in (await session.execute(_INSERT, rows)).all():
-            added.setdefault(row.kind, []).append(row.id)
+    if records.ids:
+        assert source.archive_id is not None, "only an archive's records are inserted"
+        await session.execute(_INSERT, _parameters(source, records, now))
+        for datapoint_id, kind in zip(records.ids, records.kinds, strict=True):
+            added.setdefault(kind, []).append(datapoint_id)
     return added
 
 
