@@ -6,6 +6,7 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
+import orjson
 from sqlalchemy import Delete, Row, Select, bindparam, delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -228,24 +229,24 @@ class SourceColumns:
 
 
 @dataclass(frozen=True, slots=True)
-class RecordColumns:
-    """The records' own columns, one list per column, in the records' order: what the
-    statements below take as arrays, so that a source's rows are one statement whatever
-    their number."""
+class NewRecord:
+    """One record's own columns, as the statements below read them (a field per column)."""
 
-    ids: list[str]
-    kinds: list[str]
-    references: list[str]
-    effective_dates: list[date | None]
-    payloads: list[str]
-    """Each payload as JSON text."""
+    id: str
+    kind: str
+    reference: str
+    effective_date: date | None
+    payload: dict[str, Any]
 
 
-# The records as a relation, in their order; every statement here reads them from it.
+# The records as a relation, in their order, from one JSON parameter: the batch is
+# serialised in one call (orjson, in C), where arrays of strings are quoted element by
+# element in Python, and a source's rows are one statement whatever their number.
 _RECORDS = """
-    FROM unnest(
-        CAST(:ids AS text[]), CAST(:kinds AS text[]), CAST(:references AS text[]),
-        CAST(:effective_dates AS date[]), CAST(:payloads AS jsonb[])
+    FROM ROWS FROM (
+        json_to_recordset(CAST(:records AS json)) AS (
+            id text, kind text, reference text, effective_date date, payload jsonb
+        )
     ) WITH ORDINALITY AS r(id, kind, reference, effective_date, payload, position)
     ORDER BY r.position
 """
@@ -290,7 +291,9 @@ SELECT r.id, CAST(:tenant_id AS text), CAST(:user_id AS text), CAST(:archive_id 
 )
 
 
-def _parameters(source: SourceColumns, records: RecordColumns, now: datetime) -> dict[str, Any]:
+def _parameters(
+    source: SourceColumns, records: Sequence[NewRecord], now: datetime
+) -> dict[str, Any]:
     return {
         "tenant_id": source.tenant_id,
         "user_id": source.user_id,
@@ -300,16 +303,12 @@ def _parameters(source: SourceColumns, records: RecordColumns, now: datetime) ->
         "source_created_at": source.source_created_at,
         "task_id": source.task_id,
         "now": now,
-        "ids": records.ids,
-        "kinds": records.kinds,
-        "references": records.references,
-        "effective_dates": records.effective_dates,
-        "payloads": records.payloads,
+        "records": orjson.dumps(records).decode(),
     }
 
 
 async def upsert_datapoints(
-    session: AsyncSession, source: SourceColumns, records: RecordColumns, now: datetime
+    session: AsyncSession, source: SourceColumns, records: Sequence[NewRecord], now: datetime
 ) -> UpsertResult:
     """Insert an account's new records, update its changed ones, leave identical ones
     untouched.
@@ -320,12 +319,12 @@ async def upsert_datapoints(
     """
     added: dict[str, list[str]] = {}
     updated: dict[str, list[str]] = {}
-    if not records.ids:
+    if not records:
         return UpsertResult(added=added, updated=updated)
     assert source.account_id is not None, "the upsert is keyed by the account"
     returned = (await session.execute(_UPSERT, _parameters(source, records, now))).all()
     # RETURNING promises no order: the rows go back in the records' own.
-    position = {key: n for n, key in enumerate(zip(records.kinds, records.references, strict=True))}
+    position = {(record.kind, record.reference): n for n, record in enumerate(records)}
     for row in sorted(returned, key=lambda row: position[(row.kind, row.reference)]):
         (added if row.inserted else updated).setdefault(row.kind, []).append(row.id)
     return UpsertResult(added=added, updated=updated)
@@ -346,16 +345,16 @@ async def delete_archive_datapoints(session: AsyncSession, tenant_id: str, archi
 
 
 async def insert_datapoints(
-    session: AsyncSession, source: SourceColumns, records: RecordColumns, now: datetime
+    session: AsyncSession, source: SourceColumns, records: Sequence[NewRecord], now: datetime
 ) -> dict[str, list[str]]:
     """New records of a source read once (an archive's analysis): ids by kind, in the
     records' order. A key already stored is refused (the unique constraint), as before."""
     added: dict[str, list[str]] = {}
-    if records.ids:
+    if records:
         assert source.archive_id is not None, "only an archive's records are inserted"
         await session.execute(_INSERT, _parameters(source, records, now))
-        for datapoint_id, kind in zip(records.ids, records.kinds, strict=True):
-            added.setdefault(kind, []).append(datapoint_id)
+        for record in records:
+            added.setdefault(record.kind, []).append(record.id)
     return added
 
 

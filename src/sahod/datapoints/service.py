@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-import orjson
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -104,21 +103,22 @@ def effective_date_of(kind: DataPointKind, payload: dict[str, Any]) -> date | No
     return date.fromisoformat(value + "-01" if len(value) == 7 else value)
 
 
-def validated_columns(records: Iterable[FetchedRecord]) -> repository.RecordColumns:
-    """The records' own columns for the statements that store them. A record that does not
-    fit its contract shape is an error of the connector's, raised before anything is
-    stored."""
-    columns = repository.RecordColumns(
-        ids=[], kinds=[], references=[], effective_dates=[], payloads=[]
-    )
+def validated_records(records: Iterable[FetchedRecord]) -> list[repository.NewRecord]:
+    """The records' rows for the statements that store them. A record that does not fit
+    its contract shape is an error of the connector's, raised before anything is stored."""
+    rows = []
     for record in records:
         SPECS[record.kind].payload_model.model_validate(record.payload)
-        columns.ids.append(new_id(record.kind.id_prefix))
-        columns.kinds.append(record.kind.value)
-        columns.references.append(record.reference)
-        columns.effective_dates.append(effective_date_of(record.kind, record.payload))
-        columns.payloads.append(orjson.dumps(record.payload).decode())
-    return columns
+        rows.append(
+            repository.NewRecord(
+                id=new_id(record.kind.id_prefix),
+                kind=record.kind.value,
+                reference=record.reference,
+                effective_date=effective_date_of(record.kind, record.payload),
+                payload=record.payload,
+            )
+        )
+    return rows
 
 
 async def store_records(
@@ -135,8 +135,8 @@ async def store_records(
     # One statement cannot write a key twice: a record read twice is stored once, as last
     # read (what writing them one after the other left).
     latest = {(record.kind, record.reference): record for record in records}
-    columns = validated_columns(latest.values())
-    return await repository.upsert_datapoints(session, shared, columns, now)
+    rows = validated_records(latest.values())
+    return await repository.upsert_datapoints(session, shared, rows, now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +166,7 @@ async def store_archive_records(
         task_id=source.task_id,
         archive_id=source.archive_id,
     )
-    return await repository.insert_datapoints(session, shared, validated_columns(records), now)
+    return await repository.insert_datapoints(session, shared, validated_records(records), now)
 
 
 async def delete_archive_records(session: AsyncSession, tenant_id: str, archive_id: str) -> int:
