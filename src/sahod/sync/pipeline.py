@@ -38,7 +38,7 @@ from sahod.accounts.sealed import open_code, open_credentials, open_state, seal_
 from sahod.datapoints.kinds import DataPointKind
 from sahod.datapoints.service import RecordSource, store_records
 from sahod.db import session_scope
-from sahod.events.service import emit
+from sahod.events.service import emit, emit_many
 from sahod.kit.jobs import defer
 from sahod.kit.services import Services
 from sahod.limits.link import count_rejected_sign_in
@@ -419,28 +419,30 @@ class Pipeline:
                 "device": portal_session.remembered_device or state.get("device"),
             },
         )
-        kinds = [kind for kind in DataPointKind if any(r.kind is kind for r in records)]
+        read = {record.kind for record in records}
+        kinds = [kind for kind in DataPointKind if kind in read]
+        events: list[tuple[str, dict[str, Any]]] = []
         for kind in kinds:
             added = result.added.get(kind.value, [])
             changed = result.updated.get(kind.value, [])
             if added:
-                await emit(
-                    session,
-                    account.tenant_id,
-                    kind.added_event,
-                    account_event(account, count=len(added)),
-                    now,
-                )
+                events.append((kind.added_event, account_event(account, count=len(added))))
             if changed:
-                await emit(
-                    session,
-                    account.tenant_id,
-                    kind.updated_event or kind.added_event,
-                    account_event(account, count=len(changed), ids=changed),
-                    now,
+                events.append(
+                    (
+                        kind.updated_event or kind.added_event,
+                        account_event(account, count=len(changed), ids=changed),
+                    )
                 )
-        await self._finish_task(
-            session, account, task_id, TaskOutcome.SUCCEEDED, [k.value for k in kinds], None, now
+        await emit_many(session, account.tenant_id, events, now)
+        # The task is locked above: finished without taking its lock a second time.
+        await tasks_lifecycle.finish_locked_task(
+            session,
+            task,
+            TaskOutcome.SUCCEEDED,
+            now,
+            datapoints=[kind.value for kind in kinds],
+            monitor_status=account.monitor_status,
         )
 
     async def _fail(

@@ -109,7 +109,32 @@ async def finish_task(
     or for a sync ACCOUNT_SYNC_TASK_FINISHED with the account's monitor status.
     ``error_code``: an account's ErrorCode, or an archive's errorCode."""
     task = await repository.lock_task(session, tenant_id, task_id)
-    if task is None or task.status is not TaskStatus.STARTED:
+    if task is None:
+        return
+    await finish_locked_task(
+        session,
+        task,
+        outcome,
+        now,
+        datapoints=datapoints,
+        error_code=error_code,
+        monitor_status=monitor_status,
+    )
+
+
+async def finish_locked_task(
+    session: AsyncSession,
+    task: Task,
+    outcome: TaskOutcome,
+    now: datetime,
+    *,
+    datapoints: Sequence[str] = (),
+    error_code: str | None = None,
+    monitor_status: str | None = None,
+) -> None:
+    """``finish_task`` for a caller that already holds the task's lock
+    (``repository.lock_task`` in this transaction): no second round trip to take it."""
+    if task.status is not TaskStatus.STARTED:
         return
     kinds = list(datapoints)
     task.status = TaskStatus.FINISHED
@@ -120,9 +145,9 @@ async def finish_task(
     data = task_event(task, status=outcome, datapoints=kinds, errorCode=error_code)
     if task.type is TaskType.UPDATE_ACCOUNT:
         data = {**data, "monitorStatus": monitor_status, "dataPoints": kinds}
-        await emit(session, tenant_id, "ACCOUNT_SYNC_TASK_FINISHED", data, now)
+        await emit(session, task.tenant_id, "ACCOUNT_SYNC_TASK_FINISHED", data, now)
     else:
-        await emit(session, tenant_id, "TASK_FINISHED", data, now)
+        await emit(session, task.tenant_id, "TASK_FINISHED", data, now)
 
 
 async def mark_connected(
@@ -130,9 +155,7 @@ async def mark_connected(
 ) -> None:
     """The task's sign-in reached CONNECTED (the first time only: a retry of the fetch
     that follows does not move it)."""
-    task = await repository.lock_task(session, tenant_id, task_id)
-    if task is not None and task.connected_at is None:
-        task.connected_at = now
+    await repository.mark_connected(session, tenant_id, task_id, now)
 
 
 async def cancel_archive_task(

@@ -79,6 +79,19 @@ async def lock_task(session: AsyncSession, tenant_id: str, task_id: str) -> Task
     ).scalar_one_or_none()
 
 
+async def mark_connected(
+    session: AsyncSession, tenant_id: str, task_id: str, now: datetime
+) -> None:
+    """Stamps the task's first CONNECTED (a later one leaves it): one statement, no lock
+    taken beforehand, as the stamp depends on nothing else in the row."""
+    await session.execute(
+        update(Task)
+        .where(Task.tenant_id == tenant_id, Task.id == task_id, Task.connected_at.is_(None))
+        .values(connected_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def _source_column(source_id: str) -> Any:
     # The id's prefix says which column (and index) it is in, rather than an OR the planner
     # cannot walk in seq order.
