@@ -2,15 +2,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, Select, select, update
+from sqlalchemy import Row, Select, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sahod.db import CompiledRead, DriverConnection, compile_read, read_row
 from sahod.kit.ids import ARCHIVE
 from sahod.kit.pagination import PageRequest, keyset
 from sahod.tasks.models import Task
-from sahod.tasks.schemas import TaskOutcome, TaskStatus
+from sahod.tasks.schemas import TaskOutcome, TaskStatus, TaskType
 
 _WIRE_COLUMNS: tuple[Any, ...] = (
     Task.id,
@@ -139,6 +141,29 @@ async def open_task_id(session: AsyncSession, tenant_id: str, account_id: str) -
         )
     ).scalar_one_or_none()
     return found
+
+
+def _parameter(name: str) -> Any:
+    # Stands in for a value in a statement built once.
+    return bindparam(name)
+
+
+@cache
+def _step_read() -> CompiledRead:
+    return compile_read(
+        tenant_task_columns(_parameter("tenant_id"), Task.status, Task.type).where(
+            Task.id == _parameter("task_id")
+        )
+    )
+
+
+async def status_and_type(
+    connection: DriverConnection, tenant_id: str, task_id: str
+) -> tuple[TaskStatus, TaskType] | None:
+    """The task's status and type, compiled once, on the driver: what a pipeline step
+    reads of its task before it talks to the portal."""
+    row = await read_row(connection, _step_read(), {"tenant_id": tenant_id, "task_id": task_id})
+    return None if row is None else (TaskStatus(row[0]), TaskType(row[1]))
 
 
 async def get_task_by_id(session: AsyncSession, tenant_id: str, task_id: str) -> Task | None:
