@@ -35,6 +35,8 @@ async def emit_many(
 ) -> list[Event]:
     """Several events of one change, (type, data) each, in this order: written in one
     statement, then each fanned out to its webhooks as ``emit`` does."""
+    if not events:
+        return []
     written = [
         Event(id=new_id(EVENT), tenant_id=tenant_id, type=event_type, data=data, created_at=now)
         for event_type, data in events

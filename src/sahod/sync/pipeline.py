@@ -38,7 +38,7 @@ from sahod.accounts.sealed import open_code, open_credentials, open_state, seal_
 from sahod.datapoints.kinds import DataPointKind
 from sahod.datapoints.service import RecordSource, store_records
 from sahod.db import driver_connection_of, session_scope
-from sahod.events.service import emit, emit_many
+from sahod.events.service import emit
 from sahod.kit.jobs import defer
 from sahod.kit.services import Services
 from sahod.limits.link import count_rejected_sign_in
@@ -439,8 +439,8 @@ class Pipeline:
                         account_event(account, count=len(changed), ids=changed),
                     )
                 )
-        await emit_many(session, account.tenant_id, events, now)
-        # The task is locked above: finished without taking its lock a second time.
+        # The task is locked above: finished without taking its lock a second time, its
+        # event written with the data points' in one statement.
         await tasks_lifecycle.finish_locked_task(
             session,
             task,
@@ -448,6 +448,7 @@ class Pipeline:
             now,
             datapoints=[kind.value for kind in kinds],
             monitor_status=account.monitor_status,
+            events_before=events,
         )
 
     async def _fail(

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sahod.events.service import emit
+from sahod.events.service import emit, emit_many
 from sahod.kit.ids import TASK, new_id
 from sahod.tasks import repository
 from sahod.tasks.models import Task
@@ -131,23 +131,28 @@ async def finish_locked_task(
     datapoints: Sequence[str] = (),
     error_code: str | None = None,
     monitor_status: str | None = None,
+    events_before: Sequence[tuple[str, dict[str, Any]]] = (),
 ) -> None:
     """``finish_task`` for a caller that already holds the task's lock
-    (``repository.lock_task`` in this transaction): no second round trip to take it."""
-    if task.status is not TaskStatus.STARTED:
-        return
-    kinds = list(datapoints)
-    task.status = TaskStatus.FINISHED
-    task.outcome = outcome
-    task.finished_at = now
-    task.datapoints = kinds
-    task.error_code = error_code
-    data = task_event(task, status=outcome, datapoints=kinds, errorCode=error_code)
-    if task.type is TaskType.UPDATE_ACCOUNT:
-        data = {**data, "monitorStatus": monitor_status, "dataPoints": kinds}
-        await emit(session, task.tenant_id, "ACCOUNT_SYNC_TASK_FINISHED", data, now)
-    else:
-        await emit(session, task.tenant_id, "TASK_FINISHED", data, now)
+    (``repository.lock_task`` in this transaction): no second round trip to take it.
+
+    ``events_before``: the same change's other events, (type, data) each, that go before
+    the task's own (a sync's data point events): written with it in one statement."""
+    events = list(events_before)
+    if task.status is TaskStatus.STARTED:
+        kinds = list(datapoints)
+        task.status = TaskStatus.FINISHED
+        task.outcome = outcome
+        task.finished_at = now
+        task.datapoints = kinds
+        task.error_code = error_code
+        data = task_event(task, status=outcome, datapoints=kinds, errorCode=error_code)
+        if task.type is TaskType.UPDATE_ACCOUNT:
+            data = {**data, "monitorStatus": monitor_status, "dataPoints": kinds}
+            events.append(("ACCOUNT_SYNC_TASK_FINISHED", data))
+        else:
+            events.append(("TASK_FINISHED", data))
+    await emit_many(session, task.tenant_id, events, now)
 
 
 async def mark_connected(
