@@ -7,12 +7,18 @@ from functools import cache
 from typing import Any
 
 import orjson
-from sqlalchemy import Delete, Row, Select, bindparam, delete, func, select, text
+from sqlalchemy import Delete, Row, Select, bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sahod.datapoints.kinds import DataPointKind
 from sahod.datapoints.models import DataPoint
-from sahod.db import CompiledRead, DriverConnection, compile_read, read_row
+from sahod.db import (
+    CompiledRead,
+    DriverConnection,
+    compile_read,
+    driver_connection_of,
+    read_row,
+)
 from sahod.kit.pagination import (
     JsonPage,
     PageRequest,
@@ -244,25 +250,28 @@ class NewRecord:
 # element in Python, and a source's rows are one statement whatever their number.
 _RECORDS = """
     FROM ROWS FROM (
-        json_to_recordset(CAST(:records AS json)) AS (
+        json_to_recordset(CAST(%(records)s AS json)) AS (
             id text, kind text, reference text, effective_date date, payload jsonb
         )
     ) WITH ORDINALITY AS r(id, kind, reference, effective_date, payload, position)
     ORDER BY r.position
 """
 
-# One statement for a sync's records, built once: one round trip and one plan, where a
-# row per statement cost a round trip (and a wake-up of the server) per record.
-_UPSERT = text(
+# One statement for a sync's records, built once and run on the driver (no SQLAlchemy
+# execution or result rows: about half the CPU of a session's): one round trip and one
+# plan, where a row per statement cost a round trip (and a wake-up of the server) per
+# record.
+_UPSERT = (
     """
 INSERT INTO datapoints AS d (
     id, tenant_id, user_id, account_id, source_type, provider_id, kind, reference,
     effective_date, payload, account_created_at, created_at, updated_at, last_task_id
 )
-SELECT r.id, CAST(:tenant_id AS text), CAST(:user_id AS text), CAST(:account_id AS text),
-       'ACCOUNT', CAST(:provider_id AS text), r.kind, r.reference, r.effective_date,
-       r.payload, CAST(:source_created_at AS timestamptz), CAST(:now AS timestamptz),
-       CAST(:now AS timestamptz), CAST(:task_id AS text)
+SELECT r.id, CAST(%(tenant_id)s AS text), CAST(%(user_id)s AS text),
+       CAST(%(account_id)s AS text), 'ACCOUNT', CAST(%(provider_id)s AS text),
+       r.kind, r.reference, r.effective_date, r.payload,
+       CAST(%(source_created_at)s AS timestamptz), CAST(%(now)s AS timestamptz),
+       CAST(%(now)s AS timestamptz), CAST(%(task_id)s AS text)
 """
     + _RECORDS
     + """
@@ -274,21 +283,22 @@ ON CONFLICT ON CONSTRAINT uq_datapoints_source_record DO UPDATE SET
 WHERE d.payload IS DISTINCT FROM excluded.payload
 RETURNING d.id, d.kind, d.reference, (d.xmax = 0) AS inserted
 """
-)
+).encode()
 
-_INSERT = text(
+_INSERT = (
     """
 INSERT INTO datapoints (
     id, tenant_id, user_id, archive_id, source_type, provider_id, kind, reference,
     effective_date, payload, account_created_at, created_at, updated_at, last_task_id
 )
-SELECT r.id, CAST(:tenant_id AS text), CAST(:user_id AS text), CAST(:archive_id AS text),
-       'ARCHIVE', CAST(:provider_id AS text), r.kind, r.reference, r.effective_date,
-       r.payload, CAST(:source_created_at AS timestamptz), CAST(:now AS timestamptz),
-       CAST(:now AS timestamptz), CAST(:task_id AS text)
+SELECT r.id, CAST(%(tenant_id)s AS text), CAST(%(user_id)s AS text),
+       CAST(%(archive_id)s AS text), 'ARCHIVE', CAST(%(provider_id)s AS text),
+       r.kind, r.reference, r.effective_date, r.payload,
+       CAST(%(source_created_at)s AS timestamptz), CAST(%(now)s AS timestamptz),
+       CAST(%(now)s AS timestamptz), CAST(%(task_id)s AS text)
 """
     + _RECORDS
-)
+).encode()
 
 
 def _parameters(
@@ -322,11 +332,15 @@ async def upsert_datapoints(
     if not records:
         return UpsertResult(added=added, updated=updated)
     assert source.account_id is not None, "the upsert is keyed by the account"
-    returned = (await session.execute(_UPSERT, _parameters(source, records, now))).all()
+    connection = await driver_connection_of(session)
+    cursor = await connection.execute(_UPSERT, _parameters(source, records, now))
+    returned = await cursor.fetchall()
     # RETURNING promises no order: the rows go back in the records' own.
     position = {(record.kind, record.reference): n for n, record in enumerate(records)}
-    for row in sorted(returned, key=lambda row: position[(row.kind, row.reference)]):
-        (added if row.inserted else updated).setdefault(row.kind, []).append(row.id)
+    for datapoint_id, kind, _, inserted in sorted(
+        returned, key=lambda row: position[(row[1], row[2])]
+    ):
+        (added if inserted else updated).setdefault(kind, []).append(datapoint_id)
     return UpsertResult(added=added, updated=updated)
 
 
@@ -352,7 +366,8 @@ async def insert_datapoints(
     added: dict[str, list[str]] = {}
     if records:
         assert source.archive_id is not None, "only an archive's records are inserted"
-        await session.execute(_INSERT, _parameters(source, records, now))
+        connection = await driver_connection_of(session)
+        await connection.execute(_INSERT, _parameters(source, records, now))
         for record in records:
             added.setdefault(record.kind, []).append(record.id)
     return added

@@ -6,24 +6,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import orjson
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sahod.db import driver_connection_of
 from sahod.events.models import Event
 
-# Built once, not the unit of work: every change that emits runs it. The events come as
-# one JSON parameter, however many a step writes, and take their places in the outbox
-# (seq) in the order given.
-_ADD_EVENTS = text(
-    """
+# Built once and run on the driver, not the unit of work: every change that emits runs
+# it. The events come as one JSON parameter, however many a change writes, and take their
+# places in the outbox (seq) in the order given.
+_ADD_EVENTS = b"""
 INSERT INTO events (id, tenant_id, type, data, created_at)
-SELECT e.id, CAST(:tenant_id AS text), e.type, e.data, CAST(:created_at AS timestamptz)
+SELECT e.id, CAST(%(tenant_id)s AS text), e.type, e.data, CAST(%(created_at)s AS timestamptz)
 FROM ROWS FROM (
-    json_to_recordset(CAST(:events AS json)) AS (id text, type text, data jsonb)
+    json_to_recordset(CAST(%(events)s AS json)) AS (id text, type text, data jsonb)
 ) WITH ORDINALITY AS e(id, type, data, position)
 ORDER BY e.position
 """
-)
 
 
 async def add_events(session: AsyncSession, events: Sequence[Event]) -> None:
@@ -37,7 +36,8 @@ async def add_events(session: AsyncSession, events: Sequence[Event]) -> None:
         for event in events
     ), "one statement writes one tenant's events of one instant"
     rows = [{"id": event.id, "type": event.type, "data": event.data} for event in events]
-    await session.execute(
+    connection = await driver_connection_of(session)
+    await connection.execute(
         _ADD_EVENTS,
         {
             "tenant_id": first.tenant_id,

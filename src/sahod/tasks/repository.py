@@ -8,7 +8,13 @@ from typing import Any
 from sqlalchemy import Row, Select, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sahod.db import CompiledRead, DriverConnection, compile_read, read_row
+from sahod.db import (
+    CompiledRead,
+    DriverConnection,
+    compile_read,
+    driver_connection_of,
+    read_row,
+)
 from sahod.kit.ids import ARCHIVE
 from sahod.kit.pagination import PageRequest, keyset
 from sahod.tasks.models import Task
@@ -81,16 +87,20 @@ async def lock_task(session: AsyncSession, tenant_id: str, task_id: str) -> Task
     ).scalar_one_or_none()
 
 
+_MARK_CONNECTED = b"""
+UPDATE tasks SET connected_at = %(now)s
+WHERE tenant_id = %(tenant_id)s AND id = %(task_id)s AND connected_at IS NULL
+"""
+
+
 async def mark_connected(
     session: AsyncSession, tenant_id: str, task_id: str, now: datetime
 ) -> None:
-    """Stamps the task's first CONNECTED (a later one leaves it): one statement, no lock
-    taken beforehand, as the stamp depends on nothing else in the row."""
-    await session.execute(
-        update(Task)
-        .where(Task.tenant_id == tenant_id, Task.id == task_id, Task.connected_at.is_(None))
-        .values(connected_at=now)
-        .execution_options(synchronize_session=False)
+    """Stamps the task's first CONNECTED (a later one leaves it): one statement on the
+    driver, no lock taken beforehand, as the stamp depends on nothing else in the row."""
+    connection = await driver_connection_of(session)
+    await connection.execute(
+        _MARK_CONNECTED, {"now": now, "tenant_id": tenant_id, "task_id": task_id}
     )
 
 
