@@ -415,15 +415,13 @@ class Pipeline:
         # Keep the session that worked and the device the portal (re)trusted, for the
         # next sync.
         state = open_state(self.sealer, account_id, account.portal_state)
-        account.portal_state = seal_state(
-            self.sealer,
-            account_id,
-            {
-                **state,
-                "session": portal_session.to_state(),
-                "device": portal_session.remembered_device or state.get("device"),
-            },
-        )
+        kept = {
+            **state,
+            "session": portal_session.to_state(),
+            "device": portal_session.remembered_device or state.get("device"),
+        }
+        if kept != state:  # as after a sign-in that just stored them: no UPDATE then
+            account.portal_state = seal_state(self.sealer, account_id, kept)
         read = {record.kind for record in records}
         kinds = [kind for kind in DataPointKind if kind in read]
         events: list[tuple[str, dict[str, Any]]] = []
