@@ -38,7 +38,7 @@ from sahod.accounts.sealed import open_code, open_credentials, open_state, seal_
 from sahod.datapoints.kinds import DataPointKind
 from sahod.datapoints.service import RecordSource, store_records
 from sahod.db import driver_connection_of, session_scope
-from sahod.events.service import emit
+from sahod.events.service import emit, emit_many
 from sahod.kit.jobs import defer
 from sahod.kit.services import Services
 from sahod.limits.link import count_rejected_sign_in
@@ -400,8 +400,23 @@ class Pipeline:
     ) -> None:
         now = self.now()
         account = await self._locked(session, account_id, lifecycle.SYNC)
-        task = await tasks_repository.lock_task(session, self.tenant_id, task_id)
-        if account is None or task is None or task.status != TaskStatus.STARTED:
+        if account is None:
+            return
+        read = {record.kind for record in records}
+        kinds = [kind for kind in DataPointKind if kind in read]
+        # Finished first, in one statement that is also the check: a task no longer
+        # running (finished, cancelled by a re-authorization) stores nothing. Its event
+        # goes after the data points', in the same statement as theirs.
+        task_finished = await tasks_lifecycle.finish_started_task(
+            session,
+            self.tenant_id,
+            task_id,
+            TaskOutcome.SUCCEEDED,
+            now,
+            datapoints=[kind.value for kind in kinds],
+            monitor_status=account.monitor_status,
+        )
+        if task_finished is None:
             return
         source = RecordSource(
             tenant_id=account.tenant_id,
@@ -422,8 +437,6 @@ class Pipeline:
         }
         if kept != state:  # as after a sign-in that just stored them: no UPDATE then
             account.portal_state = seal_state(self.sealer, account_id, kept)
-        read = {record.kind for record in records}
-        kinds = [kind for kind in DataPointKind if kind in read]
         events: list[tuple[str, dict[str, Any]]] = []
         for kind in kinds:
             added = result.added.get(kind.value, [])
@@ -437,17 +450,8 @@ class Pipeline:
                         account_event(account, count=len(changed), ids=changed),
                     )
                 )
-        # The task is locked above: finished without taking its lock a second time, its
-        # event written with the data points' in one statement.
-        await tasks_lifecycle.finish_locked_task(
-            session,
-            task,
-            TaskOutcome.SUCCEEDED,
-            now,
-            datapoints=[kind.value for kind in kinds],
-            monitor_status=account.monitor_status,
-            events_before=events,
-        )
+        events.append(task_finished)
+        await emit_many(session, account.tenant_id, events, now)
 
     async def _fail(
         self, session: AsyncSession, account_id: str, task_id: str, code: ErrorCode, message: str

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sahod.events.service import emit, emit_many
+from sahod.events.service import emit
 from sahod.kit.ids import TASK, new_id
 from sahod.tasks import repository
 from sahod.tasks.models import Task
@@ -109,50 +109,48 @@ async def finish_task(
     or for a sync ACCOUNT_SYNC_TASK_FINISHED with the account's monitor status.
     ``error_code``: an account's ErrorCode, or an archive's errorCode."""
     task = await repository.lock_task(session, tenant_id, task_id)
-    if task is None:
+    if task is None or task.status is not TaskStatus.STARTED:
         return
-    await finish_locked_task(
-        session,
-        task,
-        outcome,
-        now,
-        datapoints=datapoints,
-        error_code=error_code,
-        monitor_status=monitor_status,
-    )
+    kinds = list(datapoints)
+    task.status = TaskStatus.FINISHED
+    task.outcome = outcome
+    task.finished_at = now
+    task.datapoints = kinds
+    task.error_code = error_code
+    data = task_event(task, status=outcome, datapoints=kinds, errorCode=error_code)
+    if task.type is TaskType.UPDATE_ACCOUNT:
+        data = {**data, "monitorStatus": monitor_status, "dataPoints": kinds}
+        await emit(session, tenant_id, "ACCOUNT_SYNC_TASK_FINISHED", data, now)
+    else:
+        await emit(session, tenant_id, "TASK_FINISHED", data, now)
 
 
-async def finish_locked_task(
+async def finish_started_task(
     session: AsyncSession,
-    task: Task,
+    tenant_id: str,
+    task_id: str,
     outcome: TaskOutcome,
     now: datetime,
     *,
     datapoints: Sequence[str] = (),
     error_code: str | None = None,
     monitor_status: str | None = None,
-    events_before: Sequence[tuple[str, dict[str, Any]]] = (),
-) -> None:
-    """``finish_task`` for a caller that already holds the task's lock
-    (``repository.lock_task`` in this transaction): no second round trip to take it.
-
-    ``events_before``: the same change's other events, (type, data) each, that go before
-    the task's own (a sync's data point events): written with it in one statement."""
-    events = list(events_before)
-    if task.status is TaskStatus.STARTED:
-        kinds = list(datapoints)
-        task.status = TaskStatus.FINISHED
-        task.outcome = outcome
-        task.finished_at = now
-        task.datapoints = kinds
-        task.error_code = error_code
-        data = task_event(task, status=outcome, datapoints=kinds, errorCode=error_code)
-        if task.type is TaskType.UPDATE_ACCOUNT:
-            data = {**data, "monitorStatus": monitor_status, "dataPoints": kinds}
-            events.append(("ACCOUNT_SYNC_TASK_FINISHED", data))
-        else:
-            events.append(("TASK_FINISHED", data))
-    await emit_many(session, task.tenant_id, events, now)
+) -> tuple[str, dict[str, Any]] | None:
+    """``finish_task`` in one statement (no lock taken beforehand, no flush), for a caller
+    that writes the task's event with others of the same change: returns that event,
+    (type, data), which the caller must emit in this transaction after its own, or None
+    when the task was not running (then nothing changed)."""
+    kinds = list(datapoints)
+    task = await repository.finish_started(
+        session, tenant_id, task_id, outcome, now, datapoints=kinds, error_code=error_code
+    )
+    if task is None:
+        return None
+    data = task_event(task, status=outcome, datapoints=kinds, errorCode=error_code)
+    if task.type is TaskType.UPDATE_ACCOUNT:
+        data = {**data, "monitorStatus": monitor_status, "dataPoints": kinds}
+        return ("ACCOUNT_SYNC_TASK_FINISHED", data)
+    return ("TASK_FINISHED", data)
 
 
 async def mark_connected(

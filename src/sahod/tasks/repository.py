@@ -87,6 +87,61 @@ async def lock_task(session: AsyncSession, tenant_id: str, task_id: str) -> Task
     ).scalar_one_or_none()
 
 
+_FINISH_STARTED = b"""
+UPDATE tasks SET status = %(finished)s, outcome = %(outcome)s, finished_at = %(now)s,
+    datapoints = CAST(%(datapoints)s AS text[]), error_code = %(error_code)s
+WHERE tenant_id = %(tenant_id)s AND id = %(task_id)s AND status = %(started)s
+RETURNING id, type, user_id, account_id, archive_id, provider_id
+"""
+
+
+async def finish_started(
+    session: AsyncSession,
+    tenant_id: str,
+    task_id: str,
+    outcome: TaskOutcome,
+    now: datetime,
+    *,
+    datapoints: list[str],
+    error_code: str | None,
+) -> Task | None:
+    """Finishes the task if it is still started, in one statement on the driver (the row
+    is locked by the UPDATE itself); what the task's event needs of it, as a Task outside
+    the session, or None when it was not running."""
+    connection = await driver_connection_of(session)
+    cursor = await connection.execute(
+        _FINISH_STARTED,
+        {
+            "finished": TaskStatus.FINISHED.value,
+            "started": TaskStatus.STARTED.value,
+            "outcome": outcome.value,
+            "now": now,
+            "datapoints": datapoints,
+            "error_code": error_code,
+            "tenant_id": tenant_id,
+            "task_id": task_id,
+        },
+    )
+    row = await cursor.fetchone()
+    if row is None:
+        return None
+    found_id, task_type, user_id, account_id, archive_id, provider_id = row
+    return Task(
+        id=found_id,
+        tenant_id=tenant_id,
+        type=TaskType(task_type),
+        user_id=user_id,
+        account_id=account_id,
+        archive_id=archive_id,
+        provider_id=provider_id,
+        status=TaskStatus.FINISHED,
+        outcome=outcome,
+        finished_at=now,
+        datapoints=datapoints,
+        error_code=error_code,
+    )
+
+
 _MARK_CONNECTED = b"""
 UPDATE tasks SET connected_at = %(now)s
 WHERE tenant_id = %(tenant_id)s AND id = %(task_id)s AND connected_at IS NULL
