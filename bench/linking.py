@@ -164,6 +164,20 @@ async def link_all(base_url: str, api_key: str, api_secret: str, count: int) -> 
         return time.monotonic() - started
 
 
+def wait_for_workers(url: str, count: int, deadline_seconds: float = 120) -> None:
+    """Until ``count`` job workers have registered (procrastinate's table): their start-up
+    (imports, migrations, the runtime) is then behind them, and is not counted as the
+    CPU of the accounts linked."""
+    deadline = time.monotonic() + deadline_seconds
+    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
+        while time.monotonic() < deadline:
+            row = conn.execute("SELECT count(*) FROM procrastinate_workers").fetchone()
+            if row is not None and row[0] >= count:
+                return
+            time.sleep(0.2)
+    raise RuntimeError("the job workers did not start in time")
+
+
 def wait_for_all(url: str, count: int, deadline_seconds: float) -> None:
     deadline = time.monotonic() + deadline_seconds
     with psycopg.connect(libpq_url(url), autocommit=True) as conn:
@@ -244,6 +258,7 @@ def main() -> None:
         workers = [start_worker(url, env, args.worker_concurrency, n) for n in range(args.workers)]
         try:
             with served_app(url, log_path=OUT_DIR / "linking-serve.log", extra_env=env) as app:
+                wait_for_workers(url, len(workers))
                 cpu_before = [process_cpu_seconds(worker.pid) or 0.0 for worker in workers]
                 posting = asyncio.run(
                     link_all(app.base_url, keys["apiKey"], keys["apiSecret"], args.accounts)

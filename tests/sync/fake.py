@@ -4,6 +4,7 @@ runner on procrastinate's in-memory connector that runs the tasks as a worker wo
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -34,6 +35,10 @@ class FakePortal:
     asks_code: bool = False
     login_error: ConnectorError | None = None
     fetch_error: ConnectorError | None = None
+    records: list[FetchedRecord] = field(default_factory=list)
+    """What a fetch reads."""
+    while_fetching: Callable[[], Awaitable[None]] | None = None
+    """Something that happens elsewhere while the portal is read (a revoke, say)."""
     logins: int = 0
     fetches: int = 0
 
@@ -60,9 +65,11 @@ class FakeConnector:
 
     async def fetch(self, session: PortalSession) -> list[FetchedRecord]:
         self.portal.fetches += 1
+        if self.portal.while_fetching is not None:
+            await self.portal.while_fetching()
         if self.portal.fetch_error is not None:
             raise self.portal.fetch_error
-        return []
+        return list(self.portal.records)
 
     async def aclose(self) -> None:
         return None

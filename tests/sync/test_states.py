@@ -6,24 +6,28 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sahod.accounts import service as accounts_service
 from sahod.accounts.models import Account
 from sahod.accounts.schemas import ConnectionStatus, MonitorStatus
 from sahod.cds import tasks as cds_tasks
+from sahod.datapoints.kinds import DataPointKind
+from sahod.datapoints.models import DataPoint
+from sahod.datapoints.records import FetchedRecord
 from sahod.events.models import Event
 from sahod.kit.clock import ManualClock
 from sahod.providers.base import ConnectorError, Credentials, ErrorCode
 from sahod.runtime import Runtime
 from sahod.sync import service as sync_service
 from sahod.sync.pipeline import ADVANCE, MFA_DEADLINE
+from sahod.tasks import lifecycle as tasks_lifecycle
 from sahod.tasks.models import Task
 from sahod.tasks.schemas import TaskOutcome, TaskStatus, TaskType
 from sahod.tenants.schemas import TenantMode
 from sahod.tenants.service import create_tenant
-from tests.factories import make_user
+from tests.factories import SAMPLE_PAYLOADS, make_user
 from tests.sync.fake import CODE, FakePortal, run_jobs, with_fake_portal
 
 
@@ -185,3 +189,69 @@ async def test_a_monthly_sync_the_member_must_fix_waits_for_them(
     sync = (await _tasks(session, account))[-1]
     assert (sync.type, sync.outcome) == (TaskType.UPDATE_ACCOUNT, TaskOutcome.FAILED)
     assert (await _event_types(session, account.tenant_id))[-1] == "ACCOUNT_SYNC_TASK_FINISHED"
+
+
+async def _datapoint_count(session: AsyncSession, account: Account) -> int:
+    statement = select(func.count()).where(DataPoint.account_id == account.id)
+    return int((await session.execute(statement)).scalar_one())
+
+
+async def test_a_revoke_while_the_portal_is_read_wins_over_what_it_read(
+    fake_runtime: Runtime, session: AsyncSession, clock: ManualClock, portal: FakePortal
+) -> None:
+    kind = DataPointKind.LIABILITIES
+    portal.records = [FetchedRecord(kind, "loan-1", dict(SAMPLE_PAYLOADS[kind]))]
+    account = await _link(session, fake_runtime, clock)
+
+    async def revoke() -> None:
+        found = await _fresh(session, account)
+        await accounts_service.revoke(
+            session, found, clock.now(), extras=fake_runtime.extras, settings=fake_runtime.settings
+        )
+        await session.commit()
+
+    portal.while_fetching = revoke
+    await run_jobs(session, fake_runtime)
+    account = await _fresh(session, account)
+    assert account.connection_status is ConnectionStatus.DISCONNECTED
+    assert await _datapoint_count(session, account) == 0
+    [task] = await _tasks(session, account)
+    assert task.outcome is TaskOutcome.CANCELLED
+    events = await _event_types(session, account.tenant_id)
+    assert "LIABILITIES_ADDED" not in events and "TASK_FINISHED" not in events
+
+
+async def test_a_task_ended_while_the_portal_is_read_stores_nothing(
+    fake_runtime: Runtime, session: AsyncSession, clock: ManualClock, portal: FakePortal
+) -> None:
+    kind = DataPointKind.LIABILITIES
+    portal.records = [FetchedRecord(kind, "loan-1", dict(SAMPLE_PAYLOADS[kind]))]
+    account = await _link(session, fake_runtime, clock)
+
+    async def cancel() -> None:  # as a new sign-in does to the task it replaces
+        await tasks_lifecycle.cancel_open_tasks(session, account.tenant_id, account.id, clock.now())
+        await session.commit()
+
+    portal.while_fetching = cancel
+    await run_jobs(session, fake_runtime)
+    account = await _fresh(session, account)
+    assert account.connection_status is ConnectionStatus.CONNECTED
+    assert await _datapoint_count(session, account) == 0
+    [task] = await _tasks(session, account)
+    assert task.outcome is TaskOutcome.CANCELLED
+    events = await _event_types(session, account.tenant_id)
+    assert "LIABILITIES_ADDED" not in events and "TASK_FINISHED" not in events
+
+
+async def test_a_link_stores_what_it_read_and_says_so_once(
+    fake_runtime: Runtime, session: AsyncSession, clock: ManualClock, portal: FakePortal
+) -> None:
+    kind = DataPointKind.LIABILITIES
+    portal.records = [FetchedRecord(kind, "loan-1", dict(SAMPLE_PAYLOADS[kind]))]
+    account = await _link(session, fake_runtime, clock)
+    await run_jobs(session, fake_runtime)
+    assert await _datapoint_count(session, account) == 1
+    [task] = await _tasks(session, account)
+    assert (task.outcome, task.datapoints) == (TaskOutcome.SUCCEEDED, [kind.value])
+    events = await _event_types(session, account.tenant_id)
+    assert events[-3:] == ["ACCOUNT_CONNECTED", "LIABILITIES_ADDED", "TASK_FINISHED"]

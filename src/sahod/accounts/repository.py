@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -9,6 +10,7 @@ from sqlalchemy import Select, bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sahod.accounts.models import Account, AccountCredentials
+from sahod.accounts.schemas import ConnectionStatus
 from sahod.db import CompiledRead, DriverConnection, compile_read, read_row
 from sahod.kit.pagination import (
     JsonPage,
@@ -51,6 +53,61 @@ async def get_account_json(
         connection, _item_read(), {"tenant_id": tenant_id, "account_id": account_id}
     )
     return None if row is None else str(row[0])
+
+
+@dataclass(frozen=True, slots=True)
+class StepState:
+    """What a pipeline step reads of an account before it talks to the portal: plain
+    columns (no ORM object: the step changes nothing until it locks the row again)."""
+
+    provider_id: str
+    connection_status: ConnectionStatus
+    portal_state: bytes | None
+    """Sealed (``sealed.open_state``)."""
+    pending_mfa_code: bytes | None
+    """Sealed (``sealed.open_code``)."""
+    credentials: bytes | None
+    """Sealed (``sealed.open_credentials``); None once deleted."""
+
+
+@cache
+def _step_state_read() -> CompiledRead:
+    return compile_read(
+        tenant_account_columns(
+            _parameter("tenant_id"),
+            Account.provider_id,
+            Account.connection_status,
+            Account.portal_state,
+            Account.pending_mfa_code,
+            AccountCredentials.sealed,
+        )
+        .outerjoin(
+            AccountCredentials,
+            (AccountCredentials.account_id == Account.id)
+            & (AccountCredentials.tenant_id == Account.tenant_id),
+        )
+        .where(Account.id == _parameter("account_id"))
+    )
+
+
+async def step_state(
+    connection: DriverConnection, tenant_id: str, account_id: str
+) -> StepState | None:
+    """The account and its sealed credentials in one statement, compiled once, on the
+    driver: the first read of every pipeline step."""
+    row = await read_row(
+        connection, _step_state_read(), {"tenant_id": tenant_id, "account_id": account_id}
+    )
+    if row is None:
+        return None
+    provider_id, status, portal_state, code, credentials = row
+    return StepState(
+        provider_id=provider_id,
+        connection_status=ConnectionStatus(status),
+        portal_state=portal_state,
+        pending_mfa_code=code,
+        credentials=credentials,
+    )
 
 
 async def get_account(session: AsyncSession, tenant_id: str, account_id: str) -> Account | None:

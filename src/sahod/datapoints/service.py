@@ -103,42 +103,40 @@ def effective_date_of(kind: DataPointKind, payload: dict[str, Any]) -> date | No
     return date.fromisoformat(value + "-01" if len(value) == 7 else value)
 
 
-def validated_rows(
-    records: Iterable[FetchedRecord], source: RecordSource, now: datetime
-) -> list[dict[str, Any]]:
-    """Rows for the upsert; a record that does not fit its contract shape is an error of
-    the connector's, raised before anything is stored."""
-    shared = {
-        "tenant_id": source.tenant_id,
-        "user_id": source.user_id,
-        "account_id": source.account_id,
-        "provider_id": source.provider_id,
-        "account_created_at": source.account_created_at,
-        "last_task_id": source.task_id,
-    }
-    return [_validated_row(record, shared, now) for record in records]
-
-
-def _validated_row(record: FetchedRecord, shared: dict[str, Any], now: datetime) -> dict[str, Any]:
-    """One record's row: the columns of its source (``shared``) and its own, once its
-    payload fits the contract's shape (else raised, before anything is stored)."""
-    SPECS[record.kind].payload_model.model_validate(record.payload)
-    return {
-        "id": new_id(record.kind.id_prefix),
-        **shared,
-        "kind": record.kind.value,
-        "reference": record.reference,
-        "effective_date": effective_date_of(record.kind, record.payload),
-        "payload": record.payload,
-        "created_at": now,
-        "updated_at": now,
-    }
+def validated_records(records: Iterable[FetchedRecord]) -> list[repository.NewRecord]:
+    """The records' rows for the statements that store them. A record that does not fit
+    its contract shape is an error of the connector's, raised before anything is stored."""
+    rows = []
+    for record in records:
+        SPECS[record.kind].payload_model.model_validate(record.payload)
+        rows.append(
+            repository.NewRecord(
+                id=new_id(record.kind.id_prefix),
+                kind=record.kind.value,
+                reference=record.reference,
+                effective_date=effective_date_of(record.kind, record.payload),
+                payload=record.payload,
+            )
+        )
+    return rows
 
 
 async def store_records(
     session: AsyncSession, records: Iterable[FetchedRecord], source: RecordSource, now: datetime
 ) -> repository.UpsertResult:
-    return await repository.upsert_datapoints(session, validated_rows(records, source, now))
+    shared = repository.SourceColumns(
+        tenant_id=source.tenant_id,
+        user_id=source.user_id,
+        provider_id=source.provider_id,
+        source_created_at=source.account_created_at,
+        task_id=source.task_id,
+        account_id=source.account_id,
+    )
+    # One statement cannot write a key twice: a record read twice is stored once, as last
+    # read (what writing them one after the other left).
+    latest = {(record.kind, record.reference): record for record in records}
+    rows = validated_records(latest.values())
+    return await repository.upsert_datapoints(session, shared, rows, now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,18 +158,15 @@ async def store_archive_records(
 ) -> dict[str, list[str]]:
     """An archive's records, stored once (its analysis runs once): the new ids by kind.
     A record that does not fit its contract shape is refused before anything is stored."""
-    shared = {
-        "tenant_id": source.tenant_id,
-        "user_id": source.user_id,
-        "account_id": None,
-        "archive_id": source.archive_id,
-        "source_type": ARCHIVE_SOURCE,
-        "provider_id": source.provider_id,
-        "account_created_at": source.archive_created_at,
-        "last_task_id": source.task_id,
-    }
-    rows = [_validated_row(record, shared, now) for record in records]
-    return await repository.insert_datapoints(session, rows)
+    shared = repository.SourceColumns(
+        tenant_id=source.tenant_id,
+        user_id=source.user_id,
+        provider_id=source.provider_id,
+        source_created_at=source.archive_created_at,
+        task_id=source.task_id,
+        archive_id=source.archive_id,
+    )
+    return await repository.insert_datapoints(session, shared, validated_records(records), now)
 
 
 async def delete_archive_records(session: AsyncSession, tenant_id: str, archive_id: str) -> int:

@@ -3,25 +3,48 @@ a tenant-facing read would start from a ``tenant_id`` filter like every reposito
 
 from __future__ import annotations
 
-from sqlalchemy import Select, func, insert, select
+from collections.abc import Sequence
+
+import orjson
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sahod.db import driver_connection_of
 from sahod.events.models import Event
 
-# Built once; a Core insert, not the unit of work: every change that emits runs it.
-_ADD_EVENT = insert(Event)
+# Built once and run on the driver, not the unit of work: every change that emits runs
+# it. The events come as one JSON parameter, however many a change writes, and take their
+# places in the outbox (seq) in the order given.
+_ADD_EVENTS = b"""
+INSERT INTO events (id, tenant_id, type, data, created_at)
+SELECT e.id, CAST(%(tenant_id)s AS text), e.type, e.data, CAST(%(created_at)s AS timestamptz)
+FROM ROWS FROM (
+    json_to_recordset(CAST(%(events)s AS json)) AS (id text, type text, data jsonb)
+) WITH ORDINALITY AS e(id, type, data, position)
+ORDER BY e.position
+"""
 
 
-async def add_event(session: AsyncSession, event: Event) -> None:
-    """Writes ``event`` (which stays out of the session: nothing reads it back)."""
-    row = {
-        "id": event.id,
-        "tenant_id": event.tenant_id,
-        "type": event.type,
-        "data": event.data,
-        "created_at": event.created_at,
-    }
-    await session.execute(_ADD_EVENT, [row])
+async def add_events(session: AsyncSession, events: Sequence[Event]) -> None:
+    """Writes ``events``, all of one tenant and one instant, in one statement (they stay
+    out of the session: nothing reads them back)."""
+    if not events:
+        return
+    first = events[0]
+    assert all(
+        event.tenant_id == first.tenant_id and event.created_at == first.created_at
+        for event in events
+    ), "one statement writes one tenant's events of one instant"
+    rows = [{"id": event.id, "type": event.type, "data": event.data} for event in events]
+    connection = await driver_connection_of(session)
+    await connection.execute(
+        _ADD_EVENTS,
+        {
+            "tenant_id": first.tenant_id,
+            "created_at": first.created_at,
+            "events": orjson.dumps(rows).decode(),
+        },
+    )
 
 
 def _tenant_events(tenant_id: str) -> Select[Event]:

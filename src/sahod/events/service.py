@@ -6,6 +6,7 @@ subscription, each with its job), so an event is delivered exactly when its chan
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -22,10 +23,28 @@ from sahod.webhooks import delivery as webhooks
 async def emit(
     session: AsyncSession, tenant_id: str, event_type: str, data: dict[str, Any], now: datetime
 ) -> Event:
-    event = Event(id=new_id(EVENT), tenant_id=tenant_id, type=event_type, data=data, created_at=now)
-    await repository.add_event(session, event)
-    await webhooks.fan_out(session, tenant_id, envelope_of(event), now)
+    (event,) = await emit_many(session, tenant_id, [(event_type, data)], now)
     return event
+
+
+async def emit_many(
+    session: AsyncSession,
+    tenant_id: str,
+    events: Sequence[tuple[str, dict[str, Any]]],
+    now: datetime,
+) -> list[Event]:
+    """Several events of one change, (type, data) each, in this order: written in one
+    statement, then each fanned out to its webhooks as ``emit`` does."""
+    if not events:
+        return []
+    written = [
+        Event(id=new_id(EVENT), tenant_id=tenant_id, type=event_type, data=data, created_at=now)
+        for event_type, data in events
+    ]
+    await repository.add_events(session, written)
+    for event in written:
+        await webhooks.fan_out(session, tenant_id, envelope_of(event), now)
+    return written
 
 
 TEST_EVENT = "WEBHOOK_TEST"
@@ -44,7 +63,7 @@ async def emit_test(
         data={"webhookId": webhook_id, "message": "A test event sent from the Sahod portal."},
         created_at=now,
     )
-    await repository.add_event(session, event)
+    await repository.add_events(session, [event])
     await webhooks.send_to_one(session, tenant, webhook_id, envelope_of(event), now)
     return event
 

@@ -37,8 +37,8 @@ from sahod.accounts.schemas import ConnectionStatus
 from sahod.accounts.sealed import open_code, open_credentials, open_state, seal_state
 from sahod.datapoints.kinds import DataPointKind
 from sahod.datapoints.service import RecordSource, store_records
-from sahod.db import session_scope
-from sahod.events.service import emit
+from sahod.db import driver_connection_of, session_scope
+from sahod.events.service import emit, emit_many
 from sahod.kit.jobs import defer
 from sahod.kit.services import Services
 from sahod.limits.link import count_rejected_sign_in
@@ -81,7 +81,8 @@ SYSTEM_ERROR_MESSAGE = "Something went wrong on Sahod's side while reading the a
 class Snapshot:
     """What one step reads before it talks to the portal."""
 
-    account: Account
+    provider_id: str
+    connection_status: ConnectionStatus
     credentials: Credentials | None
     state: dict[str, Any]
     code: str | None
@@ -114,11 +115,10 @@ class Pipeline:
             snapshot = await self._read(session, account_id, task_id)
         if snapshot is None:
             return
-        account = snapshot.account
-        connector = self.services.connector(account.provider_id, snapshot.tenant_mode)
+        connector = self.services.connector(snapshot.provider_id, snapshot.tenant_mode)
         try:
             session_: PortalSession | None
-            if account.connection_status == ConnectionStatus.PENDING:
+            if snapshot.connection_status == ConnectionStatus.PENDING:
                 assert snapshot.credentials is not None
                 outcome = await connector.login(
                     snapshot.credentials, remembered_device=snapshot.state.get("device")
@@ -133,7 +133,7 @@ class Pipeline:
                         session, account_id, task_id, session_, tenant_cds=snapshot.tenant_cds
                     ):
                         return
-            elif account.connection_status == ConnectionStatus.AWAITING_MFA:
+            elif snapshot.connection_status == ConnectionStatus.AWAITING_MFA:
                 if snapshot.code is None:
                     await self.time_out_if_due(account_id, task_id)
                     return
@@ -161,7 +161,7 @@ class Pipeline:
         except ConnectorError as error:
             syncing = (
                 snapshot.task_type == TaskType.UPDATE_ACCOUNT
-                and account.connection_status == ConnectionStatus.CONNECTED
+                and snapshot.connection_status == ConnectionStatus.CONNECTED
             )
             async with self._transaction() as session:
                 if (
@@ -180,7 +180,7 @@ class Pipeline:
                     await count_rejected_sign_in(
                         await session.connection(),
                         self.settings,
-                        account.provider_id,
+                        snapshot.provider_id,
                         snapshot.credentials.username,
                     )
                 if syncing:
@@ -215,19 +215,24 @@ class Pipeline:
     # --- reading ---------------------------------------------------------------------
 
     async def _read(self, session: AsyncSession, account_id: str, task_id: str) -> Snapshot | None:
-        account = await accounts_repository.get_account(session, self.tenant_id, account_id)
+        # Plain columns by statements compiled once, on the session's own connection (in
+        # its transaction): every step of every account starts here.
+        connection = await driver_connection_of(session)
+        account = await accounts_repository.step_state(connection, self.tenant_id, account_id)
         if account is None or account.connection_status in (
             ConnectionStatus.DISCONNECTED,
             ConnectionStatus.ERROR,
         ):
             return None
-        task = await tasks_repository.get_task_by_id(session, self.tenant_id, task_id)
-        stored = await accounts_repository.get_credentials(session, self.tenant_id, account_id)
+        task = await tasks_repository.status_and_type(connection, self.tenant_id, task_id)
         tenant = await tenants_repository.tenant_settings(session, self.tenant_id)
         return Snapshot(
-            account=account,
+            provider_id=account.provider_id,
+            connection_status=account.connection_status,
             credentials=(
-                open_credentials(self.sealer, account_id, stored.sealed) if stored else None
+                open_credentials(self.sealer, account_id, account.credentials)
+                if account.credentials
+                else None
             ),
             state=open_state(self.sealer, account_id, account.portal_state),
             code=(
@@ -235,8 +240,8 @@ class Pipeline:
                 if account.pending_mfa_code
                 else None
             ),
-            task_open=task is not None and task.status == TaskStatus.STARTED,
-            task_type=task.type if task is not None else None,
+            task_open=task is not None and task[0] == TaskStatus.STARTED,
+            task_type=task[1] if task is not None else None,
             # An unknown tenant is treated as production: never the sandbox by accident.
             tenant_mode=tenant[0] if tenant else "PRODUCTION",
             tenant_cds=tenant[1] if tenant else False,
@@ -248,7 +253,7 @@ class Pipeline:
         """The portal's records, and the session that read them; a session that expired is
         replaced by a fresh sign-in with the stored credentials and remembered device (no
         code is asked for then)."""
-        connector = self.services.connector(snapshot.account.provider_id, snapshot.tenant_mode)
+        connector = self.services.connector(snapshot.provider_id, snapshot.tenant_mode)
         if session is not None:
             try:
                 return await connector.fetch(session), session
@@ -395,8 +400,23 @@ class Pipeline:
     ) -> None:
         now = self.now()
         account = await self._locked(session, account_id, lifecycle.SYNC)
-        task = await tasks_repository.lock_task(session, self.tenant_id, task_id)
-        if account is None or task is None or task.status != TaskStatus.STARTED:
+        if account is None:
+            return
+        read = {record.kind for record in records}
+        kinds = [kind for kind in DataPointKind if kind in read]
+        # Finished first, in one statement that is also the check: a task no longer
+        # running (finished, cancelled by a re-authorization) stores nothing. Its event
+        # goes after the data points', in the same statement as theirs.
+        task_finished = await tasks_lifecycle.finish_started_task(
+            session,
+            self.tenant_id,
+            task_id,
+            TaskOutcome.SUCCEEDED,
+            now,
+            datapoints=[kind.value for kind in kinds],
+            monitor_status=account.monitor_status,
+        )
+        if task_finished is None:
             return
         source = RecordSource(
             tenant_id=account.tenant_id,
@@ -410,38 +430,28 @@ class Pipeline:
         # Keep the session that worked and the device the portal (re)trusted, for the
         # next sync.
         state = open_state(self.sealer, account_id, account.portal_state)
-        account.portal_state = seal_state(
-            self.sealer,
-            account_id,
-            {
-                **state,
-                "session": portal_session.to_state(),
-                "device": portal_session.remembered_device or state.get("device"),
-            },
-        )
-        kinds = [kind for kind in DataPointKind if any(r.kind is kind for r in records)]
+        kept = {
+            **state,
+            "session": portal_session.to_state(),
+            "device": portal_session.remembered_device or state.get("device"),
+        }
+        if kept != state:  # as after a sign-in that just stored them: no UPDATE then
+            account.portal_state = seal_state(self.sealer, account_id, kept)
+        events: list[tuple[str, dict[str, Any]]] = []
         for kind in kinds:
             added = result.added.get(kind.value, [])
             changed = result.updated.get(kind.value, [])
             if added:
-                await emit(
-                    session,
-                    account.tenant_id,
-                    kind.added_event,
-                    account_event(account, count=len(added)),
-                    now,
-                )
+                events.append((kind.added_event, account_event(account, count=len(added))))
             if changed:
-                await emit(
-                    session,
-                    account.tenant_id,
-                    kind.updated_event or kind.added_event,
-                    account_event(account, count=len(changed), ids=changed),
-                    now,
+                events.append(
+                    (
+                        kind.updated_event or kind.added_event,
+                        account_event(account, count=len(changed), ids=changed),
+                    )
                 )
-        await self._finish_task(
-            session, account, task_id, TaskOutcome.SUCCEEDED, [k.value for k in kinds], None, now
-        )
+        events.append(task_finished)
+        await emit_many(session, account.tenant_id, events, now)
 
     async def _fail(
         self, session: AsyncSession, account_id: str, task_id: str, code: ErrorCode, message: str

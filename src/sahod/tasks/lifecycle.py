@@ -125,14 +125,40 @@ async def finish_task(
         await emit(session, tenant_id, "TASK_FINISHED", data, now)
 
 
+async def finish_started_task(
+    session: AsyncSession,
+    tenant_id: str,
+    task_id: str,
+    outcome: TaskOutcome,
+    now: datetime,
+    *,
+    datapoints: Sequence[str] = (),
+    error_code: str | None = None,
+    monitor_status: str | None = None,
+) -> tuple[str, dict[str, Any]] | None:
+    """``finish_task`` in one statement (no lock taken beforehand, no flush), for a caller
+    that writes the task's event with others of the same change: returns that event,
+    (type, data), which the caller must emit in this transaction after its own, or None
+    when the task was not running (then nothing changed)."""
+    kinds = list(datapoints)
+    task = await repository.finish_started(
+        session, tenant_id, task_id, outcome, now, datapoints=kinds, error_code=error_code
+    )
+    if task is None:
+        return None
+    data = task_event(task, status=outcome, datapoints=kinds, errorCode=error_code)
+    if task.type is TaskType.UPDATE_ACCOUNT:
+        data = {**data, "monitorStatus": monitor_status, "dataPoints": kinds}
+        return ("ACCOUNT_SYNC_TASK_FINISHED", data)
+    return ("TASK_FINISHED", data)
+
+
 async def mark_connected(
     session: AsyncSession, tenant_id: str, task_id: str, now: datetime
 ) -> None:
     """The task's sign-in reached CONNECTED (the first time only: a retry of the fetch
     that follows does not move it)."""
-    task = await repository.lock_task(session, tenant_id, task_id)
-    if task is not None and task.connected_at is None:
-        task.connected_at = now
+    await repository.mark_connected(session, tenant_id, task_id, now)
 
 
 async def cancel_archive_task(

@@ -2,15 +2,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, Select, select, update
+from sqlalchemy import Row, Select, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sahod.db import (
+    CompiledRead,
+    DriverConnection,
+    compile_read,
+    driver_connection_of,
+    read_row,
+)
 from sahod.kit.ids import ARCHIVE
 from sahod.kit.pagination import PageRequest, keyset
 from sahod.tasks.models import Task
-from sahod.tasks.schemas import TaskOutcome, TaskStatus
+from sahod.tasks.schemas import TaskOutcome, TaskStatus, TaskType
 
 _WIRE_COLUMNS: tuple[Any, ...] = (
     Task.id,
@@ -79,6 +87,78 @@ async def lock_task(session: AsyncSession, tenant_id: str, task_id: str) -> Task
     ).scalar_one_or_none()
 
 
+_FINISH_STARTED = b"""
+UPDATE tasks SET status = %(finished)s, outcome = %(outcome)s, finished_at = %(now)s,
+    datapoints = CAST(%(datapoints)s AS text[]), error_code = %(error_code)s
+WHERE tenant_id = %(tenant_id)s AND id = %(task_id)s AND status = %(started)s
+RETURNING id, type, user_id, account_id, archive_id, provider_id
+"""
+
+
+async def finish_started(
+    session: AsyncSession,
+    tenant_id: str,
+    task_id: str,
+    outcome: TaskOutcome,
+    now: datetime,
+    *,
+    datapoints: list[str],
+    error_code: str | None,
+) -> Task | None:
+    """Finishes the task if it is still started, in one statement on the driver (the row
+    is locked by the UPDATE itself); what the task's event needs of it, as a Task outside
+    the session, or None when it was not running."""
+    connection = await driver_connection_of(session)
+    cursor = await connection.execute(
+        _FINISH_STARTED,
+        {
+            "finished": TaskStatus.FINISHED.value,
+            "started": TaskStatus.STARTED.value,
+            "outcome": outcome.value,
+            "now": now,
+            "datapoints": datapoints,
+            "error_code": error_code,
+            "tenant_id": tenant_id,
+            "task_id": task_id,
+        },
+    )
+    row = await cursor.fetchone()
+    if row is None:
+        return None
+    found_id, task_type, user_id, account_id, archive_id, provider_id = row
+    return Task(
+        id=found_id,
+        tenant_id=tenant_id,
+        type=TaskType(task_type),
+        user_id=user_id,
+        account_id=account_id,
+        archive_id=archive_id,
+        provider_id=provider_id,
+        status=TaskStatus.FINISHED,
+        outcome=outcome,
+        finished_at=now,
+        datapoints=datapoints,
+        error_code=error_code,
+    )
+
+
+_MARK_CONNECTED = b"""
+UPDATE tasks SET connected_at = %(now)s
+WHERE tenant_id = %(tenant_id)s AND id = %(task_id)s AND connected_at IS NULL
+"""
+
+
+async def mark_connected(
+    session: AsyncSession, tenant_id: str, task_id: str, now: datetime
+) -> None:
+    """Stamps the task's first CONNECTED (a later one leaves it): one statement on the
+    driver, no lock taken beforehand, as the stamp depends on nothing else in the row."""
+    connection = await driver_connection_of(session)
+    await connection.execute(
+        _MARK_CONNECTED, {"now": now, "tenant_id": tenant_id, "task_id": task_id}
+    )
+
+
 def _source_column(source_id: str) -> Any:
     # The id's prefix says which column (and index) it is in, rather than an OR the planner
     # cannot walk in seq order.
@@ -126,6 +206,29 @@ async def open_task_id(session: AsyncSession, tenant_id: str, account_id: str) -
         )
     ).scalar_one_or_none()
     return found
+
+
+def _parameter(name: str) -> Any:
+    # Stands in for a value in a statement built once.
+    return bindparam(name)
+
+
+@cache
+def _step_read() -> CompiledRead:
+    return compile_read(
+        tenant_task_columns(_parameter("tenant_id"), Task.status, Task.type).where(
+            Task.id == _parameter("task_id")
+        )
+    )
+
+
+async def status_and_type(
+    connection: DriverConnection, tenant_id: str, task_id: str
+) -> tuple[TaskStatus, TaskType] | None:
+    """The task's status and type, compiled once, on the driver: what a pipeline step
+    reads of its task before it talks to the portal."""
+    row = await read_row(connection, _step_read(), {"tenant_id": tenant_id, "task_id": task_id})
+    return None if row is None else (TaskStatus(row[0]), TaskType(row[1]))
 
 
 async def get_task_by_id(session: AsyncSession, tenant_id: str, task_id: str) -> Task | None:
