@@ -1,10 +1,11 @@
 """Delivery: the fan-out of events into deliveries, each attempt, and resending.
 
 An event becomes one delivery per matching active webhook, in the transaction that wrote
-the event, each with a procrastinate job deferred in that same transaction: an event is
-delivered exactly when its change commits. Deliveries are sent in batches of one webhook
-(``claim_batch``, the HTTP requests, ``record_batch``; see ``sahod.webhooks.tasks``); a
-failure reschedules the delivery on the retry schedule, with a job to wake it then.
+the event, and that transaction wakes each such webhook up (a procrastinate job, added
+only when none is already waiting): an event is delivered exactly when its change
+commits. Deliveries are sent in batches of one webhook (``claim_batch``, the HTTP
+requests, ``record_batch``; see ``sahod.webhooks.tasks``); a failure reschedules the
+delivery on the retry schedule, with a wake-up of its webhook for then.
 """
 
 from __future__ import annotations
@@ -41,7 +42,10 @@ from sahod.webhooks.sender import Outcome
 from sahod.webhooks.signing import signature_headers
 from sahod.webhooks.subscriptions import active_webhook, owned_webhook, sealing_context
 
-DELIVER_TASK = "sahod.webhooks.deliver"
+DELIVER_TASK = repository.DELIVER_TASK
+RETRY_WAKE_WINDOW = timedelta(seconds=1)
+"""Retries of one webhook due within this of each other share a wake-up (at the latest of
+them): a receiver that is down costs a job per second of retries, not one per delivery."""
 ATTEMPT = "att"
 PAYLOAD_ITEMS = 300
 """At most this many data points of each kind ride in a TASK_FINISHED body."""
@@ -56,7 +60,8 @@ _random = secrets.SystemRandom()
 async def fan_out(
     session: AsyncSession, tenant_id: str, envelope: dict[str, Any], written_at: datetime
 ) -> int:
-    """One delivery, and its job, per active webhook of the tenant that wants the event.
+    """One delivery per active webhook of the tenant that wants the event, each webhook
+    woken up.
 
     ``envelope`` is the event's webhook body (``id``, ``type``, ``data``…), as the events
     package writes it; webhooks knows nothing else of events.
@@ -115,15 +120,33 @@ async def _add_and_defer(
     session: AsyncSession, tenant_id: str, deliveries: list[dict[str, Any]]
 ) -> None:
     await repository.add_deliveries(session, deliveries)
-    # All first attempts in one statement, in the event's transaction.
-    await jobs.defer_many(
+    await _wake_now(session, tenant_id, list(dict.fromkeys(d["webhook_id"] for d in deliveries)))
+
+
+async def _wake_now(session: AsyncSession, tenant_id: str, webhook_ids: list[str]) -> None:
+    """In the caller's transaction: each webhook drained once it commits, by a wake-up
+    already waiting or by a new one."""
+    await repository.wake(
         session,
-        DELIVER_TASK,
-        [
-            (None, None, {"delivery_id": d["id"], "tenant_id": tenant_id, "generation": 1})
-            for d in deliveries
-        ],
+        tenant_id,
+        [(webhook_id, None) for webhook_id in webhook_ids],
+        queue=jobs.DEFAULT_QUEUE,
+        window=RETRY_WAKE_WINDOW,
     )
+
+
+def retry_wake_ups(due: Sequence[datetime], window: timedelta) -> list[datetime]:
+    """When to wake a webhook up for retries due at these times: each wake-up covers the
+    retries due within ``window`` before it, and none is due later than its wake-up."""
+    wake_ups: list[datetime] = []
+    group_start: datetime | None = None
+    for at in sorted(due):
+        if group_start is not None and at - group_start <= window:
+            wake_ups[-1] = at
+        else:
+            group_start = at
+            wake_ups.append(at)
+    return wake_ups
 
 
 async def send_to_one(
@@ -147,19 +170,6 @@ async def send_to_one(
     )
     await _add_and_defer(session, tenant.id, [delivery])
     return str(delivery["id"])
-
-
-async def _defer_attempt(
-    session: AsyncSession, delivery: WebhookDelivery, *, at: datetime | None
-) -> None:
-    await jobs.defer(
-        session,
-        DELIVER_TASK,
-        schedule_at=at,
-        delivery_id=delivery.id,
-        tenant_id=delivery.tenant_id,
-        generation=delivery.generation,
-    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -213,9 +223,7 @@ async def claim_batch(
         )
         return None
     lease_until = now + timedelta(seconds=lease_seconds(settings, size, concurrency))
-    items = await repository.claim_due(
-        session, tenant_id, webhook_id, now, lease_until, size, DELIVER_TASK
-    )
+    items = await repository.claim_due(session, tenant_id, webhook_id, now, lease_until, size)
     if not items:
         return None
     for index, item in enumerate(items):
@@ -359,15 +367,15 @@ async def record_batch(
         columns["succeeded"].append(outcome.succeeded)
         columns["responses"].append(outcome.response)
     rescheduled = await repository.record_outcomes(session, tenant_id, now, columns)
-    for delivery_id, generation, at in rescheduled:
-        # The wake-up for a retry: its job claims whatever of the webhook is due by then.
-        await jobs.defer(
+    if rescheduled:
+        # The wake-ups for the retries: each claims whatever of the webhook is due by then.
+        wake_ups = retry_wake_ups([at for _, _, at in rescheduled], RETRY_WAKE_WINDOW)
+        await repository.wake(
             session,
-            DELIVER_TASK,
-            schedule_at=at,
-            delivery_id=delivery_id,
-            tenant_id=tenant_id,
-            generation=generation,
+            tenant_id,
+            [(webhook_id, at) for at in wake_ups],
+            queue=jobs.DEFAULT_QUEUE,
+            window=RETRY_WAKE_WINDOW,
         )
     if disabled is not None:
         await repository.give_up_pending(
@@ -509,14 +517,14 @@ async def delivery_detail(
     )
 
 
-async def _restart(session: AsyncSession, delivery: WebhookDelivery, now: datetime) -> None:
-    """Send again now, with a fresh retry schedule; a job already queued becomes stale."""
+def _restart(delivery: WebhookDelivery, now: datetime) -> None:
+    """Send again now, with a fresh retry schedule (an attempt already out does not decide
+    what follows: its generation is an older one). The caller wakes the webhook up."""
     delivery.status = PENDING
     delivery.schedule_step = 0
     delivery.generation += 1
     delivery.next_attempt_at = now
     delivery.updated_at = now
-    await _defer_attempt(session, delivery, at=None)
 
 
 async def redeliver(
@@ -532,7 +540,8 @@ async def redeliver(
     )
     if delivery is None:
         raise MissingResource(f"There is no delivery {delivery_id} of webhook {webhook_id}.")
-    await _restart(session, delivery, now)
+    _restart(delivery, now)
+    await _wake_now(session, tenant.id, [webhook_id])
     await session.flush()
     attempts = await repository.attempts_of(session, tenant.id, [delivery.id])
     return delivery_out(delivery, attempts.get(delivery.id, []))
@@ -552,6 +561,8 @@ async def recover(
     await active_webhook(session, tenant, webhook_id)
     deliveries = await repository.unfinished_deliveries_since(session, tenant.id, webhook_id, since)
     for delivery in deliveries:
-        await _restart(session, delivery, now)
+        _restart(delivery, now)
+    if deliveries:
+        await _wake_now(session, tenant.id, [webhook_id])
     await session.flush()
     return len(deliveries)

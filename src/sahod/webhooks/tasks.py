@@ -1,13 +1,14 @@
 """Webhook delivery tasks: batches of one webhook's due deliveries.
 
-The delivery rows are the queue; jobs are wake-ups. Fan-out still defers one job per
-delivery in the event's transaction (so a delivery exists exactly when its job does), and
-a retry or a redelivery defers one for when it is due. A job that runs finds its
-delivery's webhook and *drains* it: it claims up to ``BATCH_SIZE`` due deliveries at a
-time (``FOR UPDATE SKIP LOCKED``, a lease on ``next_attempt_at``, the claimed deliveries'
-queued jobs removed in the same transaction), sends them concurrently (at most
+The delivery rows are the queue; jobs are wake-ups of a webhook. The event's transaction
+adds one for each webhook it wrote deliveries for, unless one is already waiting (a burst
+of events to one receiver costs a job per transaction at most, not one per delivery), and
+a retry or a redelivery adds one for when it is due. A job that runs *drains* its
+webhook: it claims up to ``BATCH_SIZE`` due deliveries at a time (``FOR UPDATE SKIP
+LOCKED``, a lease on ``next_attempt_at``), sends them concurrently (at most
 ``SENDS_PER_RECEIVER`` at once, over the worker's kept-alive connections, each within the
 timeout), and records every outcome in one statement, until nothing of the webhook is due.
+A wake-up that finds nothing due (its deliveries were drained by another) just ends.
 
 One webhook drains in one loop per process: a job for a webhook already draining here
 ends at once (the loop takes its delivery), so a slow receiver holds one worker slot and
@@ -108,12 +109,21 @@ async def drain(runtime: Runtime, tenant_id: str, webhook_id: str) -> None:
 
 
 async def deliver(
-    context: procrastinate.JobContext, delivery_id: str, tenant_id: str, generation: int
+    context: procrastinate.JobContext,
+    tenant_id: str,
+    webhook_id: str | None = None,
+    delivery_id: str | None = None,
+    generation: int | None = None,
 ) -> None:
-    """A wake-up for one delivery: drains its webhook (``generation`` tells jobs apart)."""
+    """A wake-up of a webhook: drains it.
+
+    ``delivery_id`` and ``generation``: a job queued before wake-ups were per webhook names
+    a delivery, whose webhook is drained.
+    """
     runtime = runtime_of(context)
-    async with session_scope(runtime.session_factory) as session:
-        webhook_id = await delivery.webhook_of(session, tenant_id, delivery_id)
+    if webhook_id is None and delivery_id is not None:
+        async with session_scope(runtime.session_factory) as session:
+            webhook_id = await delivery.webhook_of(session, tenant_id, delivery_id)
     if webhook_id is None:
         return  # the webhook was deleted, and its deliveries with it
     await drain(runtime, tenant_id, webhook_id)
