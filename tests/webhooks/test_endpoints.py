@@ -4,7 +4,7 @@ deliveries an event fans out to."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -296,7 +296,7 @@ async def test_an_event_fans_out_to_every_matching_active_webhook_in_its_transac
         d.webhook_id for d in deliveries
     )
     assert all(job["args"]["tenant_id"] == tenant.tenant_id for job in jobs)
-    assert all(job["scheduled_at"] is None for job in jobs)
+    assert all(job["scheduled_at"] <= datetime.now(UTC) for job in jobs)
     # Another event adds deliveries, not jobs: the waiting wake-ups drain them too.
     await emit(session, tenant.tenant_id, "ACCOUNT_CONNECTED", {"accountId": "a-2"}, clock.now())
     assert await _wake_ups(session, hooks) == jobs
@@ -375,7 +375,7 @@ async def test_redeliver_and_recover_queue_new_jobs(
     assert [r.generation for r in rows] == [1, 2, 2, 2]
     # The wake-up the events' transaction added still waits, and drains the resent three.
     (waiting,) = await _wake_ups(session, [created["id"]])
-    assert waiting["scheduled_at"] is None
+    assert waiting["scheduled_at"] <= datetime.now(UTC)
     # Once it has run (here: removed), resending wakes the webhook up again, once.
     await session.execute(
         text("DELETE FROM procrastinate_jobs WHERE args->>'webhook_id' = :id"),
@@ -389,7 +389,7 @@ async def test_redeliver_and_recover_queue_new_jobs(
     assert again.json()["data"] == {"resent": 3}
     (woken,) = await _wake_ups(session, [created["id"]])
     assert woken["args"] == {"tenant_id": tenant.tenant_id, "webhook_id": created["id"]}
-    assert woken["scheduled_at"] is None
+    assert woken["scheduled_at"] <= datetime.now(UTC)
 
     redelivered = await tenant.http.post(f"{base}/deliveries/{rows[0].id}/redeliver")
     assert redelivered.status_code == 200 and redelivered.json()["data"]["status"] == "PENDING"

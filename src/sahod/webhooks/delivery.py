@@ -46,6 +46,10 @@ DELIVER_TASK = repository.DELIVER_TASK
 RETRY_WAKE_WINDOW = timedelta(seconds=1)
 """Retries of one webhook due within this of each other share a wake-up (at the latest of
 them): a receiver that is down costs a job per second of retries, not one per delivery."""
+FRESH_WAKE_UP = timedelta(seconds=0.1)
+"""A waiting wake-up due for longer than this is not relied on to drain a new delivery
+(see ``repository.wake``): the longest a missed notification holds a webhook up while
+events keep coming."""
 ATTEMPT = "att"
 PAYLOAD_ITEMS = 300
 """At most this many data points of each kind ride in a TASK_FINISHED body."""
@@ -132,6 +136,7 @@ async def _wake_now(session: AsyncSession, tenant_id: str, webhook_ids: list[str
         [(webhook_id, None) for webhook_id in webhook_ids],
         queue=jobs.DEFAULT_QUEUE,
         window=RETRY_WAKE_WINDOW,
+        fresh=FRESH_WAKE_UP,
     )
 
 
@@ -189,11 +194,11 @@ class Batch:
     production: bool
 
 
-def lease_seconds(settings: Settings, size: int, concurrency: int) -> float:
-    """How long a claimed batch stays out of every other claim: long enough for all its
-    requests to time out, one round of ``concurrency`` after another, and one more timeout
-    for the recording."""
-    rounds = -(-size // max(1, concurrency))
+def lease_seconds(settings: Settings, size: int, concurrency: int, queued_ahead: int = 0) -> float:
+    """How long a claimed batch stays out of every other claim: long enough for the
+    ``queued_ahead`` requests before it and all its own to time out, one round of
+    ``concurrency`` after another, and one more timeout for the recording."""
+    rounds = -(-(queued_ahead + size) // max(1, concurrency))
     return (rounds + 1) * settings.webhook_timeout_seconds
 
 
@@ -211,9 +216,11 @@ async def claim_batch(
     *,
     size: int,
     concurrency: int,
+    queued_ahead: int = 0,
 ) -> Batch | None:
     """Up to ``size`` due deliveries of the webhook, leased to this worker; None when
-    there is nothing to send (no due delivery, or the webhook is gone or inactive)."""
+    there is nothing to send (no due delivery, or the webhook is gone or inactive).
+    ``queued_ahead``: requests of this worker that go before these (the lease covers them)."""
     receiver = await repository.receiver(session, tenant_id, webhook_id)
     if receiver is None:
         return None  # deleted, and its deliveries with it
@@ -222,7 +229,7 @@ async def claim_batch(
             session, tenant_id, webhook_id, "the webhook is not active", now
         )
         return None
-    lease_until = now + timedelta(seconds=lease_seconds(settings, size, concurrency))
+    lease_until = now + timedelta(seconds=lease_seconds(settings, size, concurrency, queued_ahead))
     items = await repository.claim_due(session, tenant_id, webhook_id, now, lease_until, size)
     if not items:
         return None
@@ -376,6 +383,7 @@ async def record_batch(
             [(webhook_id, at) for at in wake_ups],
             queue=jobs.DEFAULT_QUEUE,
             window=RETRY_WAKE_WINDOW,
+            fresh=FRESH_WAKE_UP,
         )
     if disabled is not None:
         await repository.give_up_pending(

@@ -393,15 +393,24 @@ async def claim_due(
 
 
 # Wake-ups: a webhook's deliveries are the queue, and a job only says "drain this webhook
-# (at this time)". A wake-up is added unless one already waiting will do its work: for an
-# immediate one, any waiting wake-up of the webhook that is due; for a retry at T, one
-# waiting for T up to T + the window (it runs once the retry is due). The check is a
-# lookup (the index of migration 0016), and it takes no lock: a second emitting
-# transaction never waits for the first. Two of them may both add one (each saw none
-# committed), which is harmless: the second finds the webhook drained or draining.
+# (from this time)". A wake-up is added unless one already waiting will do its work: for an
+# immediate one, a waiting wake-up of the webhook that came due within the last
+# ``fresh``; for a retry at T, one waiting for T up to T + ``window`` (it runs once the
+# retry is due). The check is a lookup (the index of migration 0016), and it takes no
+# lock: a second emitting transaction never waits for the first. Two of them may both add
+# one (each saw none committed), which is harmless: the second finds the webhook drained
+# or draining.
 #
-# One wake-up per transaction, at most: a delivery committed just as its webhook's waiting
-# wake-up finished its last claim is drained by the next wake-up or the sweep.
+# Why only a fresh one: procrastinate's worker can miss the notification of a job
+# committed while it was fetching (it clears its flag after a fetch that found nothing),
+# and then finds the job only at its next poll, seconds later. With one job per delivery
+# the next delivery's notification woke it; with one per webhook nothing else would, so a
+# wake-up still waiting after ``fresh`` is not relied on: the next transaction adds another,
+# whose notification comes. Every wake-up carries its time (``scheduled_at``), an
+# immediate one its transaction's.
+#
+# A delivery committed just as its webhook's waiting wake-up finished its last claim is
+# drained by the next wake-up or, when no event follows, by the sweep.
 DELIVER_TASK = "sahod.webhooks.deliver"
 """The wake-up's task, written out in ``_WAKE`` as the index's condition names it (a bound
 parameter would keep the planner from the partial index)."""
@@ -411,16 +420,14 @@ _WAKE = text(
 SELECT count(*) FROM unnest(procrastinate_defer_jobs_v1(ARRAY(
     SELECT ROW(:queue, 'sahod.webhooks.deliver', 0, NULL, NULL,
                jsonb_build_object('tenant_id', CAST(:tenant_id AS text), 'webhook_id', w.id),
-               w.at)::procrastinate_job_to_defer_v1
+               coalesce(w.at, now()))::procrastinate_job_to_defer_v1
     FROM unnest(CAST(:webhook_ids AS text[]), CAST(:at AS timestamptz[])) AS w(id, at)
     WHERE NOT EXISTS (
         SELECT 1 FROM procrastinate_jobs AS waiting
         WHERE waiting.status = 'todo' AND waiting.task_name = 'sahod.webhooks.deliver'
           AND waiting.args->>'webhook_id' = w.id
-          AND CASE WHEN w.at IS NULL
-                   THEN waiting.scheduled_at IS NULL OR waiting.scheduled_at <= now()
-                   ELSE waiting.scheduled_at BETWEEN w.at AND w.at + :window
-              END
+          AND waiting.scheduled_at BETWEEN coalesce(w.at, now() - :fresh)
+                                       AND coalesce(w.at + :window, now())
     )
 )))
 """
@@ -434,6 +441,7 @@ async def wake(
     *,
     queue: str,
     window: timedelta,
+    fresh: timedelta,
 ) -> int:
     """Adds, in the session's transaction, a wake-up job for each (webhook, when: None for
     now) that no waiting one already covers; returns how many were added."""
@@ -447,6 +455,7 @@ async def wake(
             "webhook_ids": [webhook_id for webhook_id, _ in wake_ups],
             "at": [at for _, at in wake_ups],
             "window": window,
+            "fresh": fresh,
         },
     )
     return int(added.scalar_one())

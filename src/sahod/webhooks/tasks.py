@@ -7,7 +7,8 @@ a retry or a redelivery adds one for when it is due. A job that runs *drains* it
 webhook: it claims up to ``BATCH_SIZE`` due deliveries at a time (``FOR UPDATE SKIP
 LOCKED``, a lease on ``next_attempt_at``), sends them concurrently (at most
 ``SENDS_PER_RECEIVER`` at once, over the worker's kept-alive connections, each within the
-timeout), and records every outcome in one statement, until nothing of the webhook is due.
+timeout), and records every outcome in one statement, until nothing of the webhook is due;
+the next batch is claimed while one is being sent (``BATCHES_OUT``).
 A wake-up that finds nothing due (its deliveries were drained by another) just ends.
 
 One webhook drains in one loop per process: a job for a webhook already draining here
@@ -44,32 +45,42 @@ SWEEP_TASK = "sahod.webhooks.sweep"
 SENDS_PER_RECEIVER = 20
 """Requests in flight to one webhook from one worker process."""
 BATCH_SIZE = SENDS_PER_RECEIVER
-"""One round of requests per claim: the lease then lasts two timeouts, so a batch whose
-worker was killed is sent again within half a minute, and at most this many are sent twice."""
+"""One round of requests per claim: at most this many are sent twice when a worker is
+killed."""
+BATCHES_OUT = 3
+"""Batches of one webhook out at once in its drain loop, sharing its ``SENDS_PER_RECEIVER``:
+the next batch is claimed, and the last one recorded, while one is being sent, so the
+receiver is not left idle through the database's round trips. A batch's lease covers the
+batches queued ahead of it (see ``delivery.lease_seconds``): at most a minute with the
+default timeout, after which a killed worker's batches are sent again."""
 SWEPT_WEBHOOKS = 100
 _DRAINING = "webhooks.draining"
 
 
-async def _one_batch(runtime: Runtime, tenant_id: str, webhook_id: str) -> bool:
-    """Claim, send and record one batch; False when nothing of the webhook was due."""
-    clock, settings = runtime.clock, runtime.settings
+async def _claim(
+    runtime: Runtime, tenant_id: str, webhook_id: str, queued_ahead: int
+) -> delivery.Batch | None:
     # No transaction stays open across the requests: a slow receiver must not hold a
     # connection or a row lock for up to the timeout.
     async with session_scope(runtime.session_factory) as session:
-        batch = await delivery.claim_batch(
+        return await delivery.claim_batch(
             session,
             runtime.sealer,
             tenant_id,
             webhook_id,
-            clock.now(),
-            settings,
+            runtime.clock.now(),
+            runtime.settings,
             size=BATCH_SIZE,
             concurrency=SENDS_PER_RECEIVER,
+            queued_ahead=queued_ahead,
         )
-    if batch is None:
-        return False
+
+
+async def _send_and_record(
+    runtime: Runtime, batch: delivery.Batch, gate: asyncio.Semaphore
+) -> None:
+    clock, settings = runtime.clock, runtime.settings
     client = sender.client_for(runtime, production=batch.production)
-    gate = asyncio.Semaphore(SENDS_PER_RECEIVER)
 
     async def send(item: Due) -> delivery.Sent:
         async with gate:
@@ -85,8 +96,41 @@ async def _one_batch(runtime: Runtime, tenant_id: str, webhook_id: str) -> bool:
         failed = await delivery.record_batch(session, batch, sent, clock.now(), settings)
     if failed:
         errors = {str(s.outcome.error) for s in sent if not s.outcome.succeeded}
-        log.info("%d webhook deliveries to %s failed: %s", failed, webhook_id, sorted(errors))
-    return True
+        log.info(
+            "%d webhook deliveries to %s failed: %s",
+            failed,
+            batch.receiver.webhook_id,
+            sorted(errors),
+        )
+
+
+async def _drain_pass(runtime: Runtime, tenant_id: str, webhook_id: str) -> bool:
+    """Claim, send and record batches (up to ``BATCHES_OUT`` at once) until none is due;
+    False when nothing of the webhook was due."""
+    gate = asyncio.Semaphore(SENDS_PER_RECEIVER)
+    out: set[asyncio.Task[None]] = set()
+    claimed = False
+    try:
+        while True:
+            batch = await _claim(runtime, tenant_id, webhook_id, len(out) * BATCH_SIZE)
+            if batch is None:
+                break
+            claimed = True
+            out.add(asyncio.create_task(_send_and_record(runtime, batch, gate)))
+            if len(out) >= BATCHES_OUT:
+                done, out = await asyncio.wait(out, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    task.result()  # a failure of Sahod's own (the database) ends the job
+        while out:
+            done, out = await asyncio.wait(out, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()
+    finally:
+        # After a failure, the batches still out are let go: their deliveries stay leased
+        # and are sent again once the lease runs out, as after a crash.
+        for task in out:
+            task.cancel()
+    return claimed
 
 
 async def drain(runtime: Runtime, tenant_id: str, webhook_id: str) -> None:
@@ -99,12 +143,12 @@ async def drain(runtime: Runtime, tenant_id: str, webhook_id: str) -> None:
             return  # the loop already draining it takes this job's delivery too
         draining.add(key)
         try:
-            while await _one_batch(runtime, tenant_id, webhook_id):
+            while await _drain_pass(runtime, tenant_id, webhook_id):
                 pass
         finally:
             draining.discard(key)
         # Once more after letting go: a job that found the loop busy has just ended.
-        if not await _one_batch(runtime, tenant_id, webhook_id):
+        if not await _drain_pass(runtime, tenant_id, webhook_id):
             return
 
 
