@@ -44,15 +44,17 @@ log = logging.getLogger(__name__)
 SWEEP_TASK = "sahod.webhooks.sweep"
 SENDS_PER_RECEIVER = 20
 """Requests in flight to one webhook from one worker process."""
-BATCH_SIZE = SENDS_PER_RECEIVER
-"""One round of requests per claim: at most this many are sent twice when a worker is
-killed."""
-BATCHES_OUT = 3
+BATCH_SIZE = 50
+"""Deliveries per claim: two and a half rounds of requests, so that a claim and a recording
+(two transactions) serve 50 deliveries, not 20 (a backlog drains at ~5,000/s here instead
+of ~2,900/s). At most ``BATCHES_OUT * BATCH_SIZE`` are sent twice when a worker is killed."""
+BATCHES_OUT = 2
 """Batches of one webhook out at once in its drain loop, sharing its ``SENDS_PER_RECEIVER``:
 the next batch is claimed, and the last one recorded, while one is being sent, so the
 receiver is not left idle through the database's round trips. A batch's lease covers the
-batches queued ahead of it (see ``delivery.lease_seconds``): at most a minute with the
-default timeout, after which a killed worker's batches are sent again."""
+requests queued ahead of it (see ``delivery.lease_seconds``): four timeouts for the first
+(a minute by default), six for the second, after which a killed worker's batches are sent
+again."""
 SWEPT_WEBHOOKS = 100
 _DRAINING = "webhooks.draining"
 
