@@ -221,17 +221,20 @@ async def claim_batch(
     """Up to ``size`` due deliveries of the webhook, leased to this worker; None when
     there is nothing to send (no due delivery, or the webhook is gone or inactive).
     ``queued_ahead``: requests of this worker that go before these (the lease covers them)."""
-    receiver = await repository.receiver(session, tenant_id, webhook_id)
-    if receiver is None:
-        return None  # deleted, and its deliveries with it
-    if not receiver.active:
-        await repository.give_up_pending(
-            session, tenant_id, webhook_id, "the webhook is not active", now
-        )
-        return None
+    # The deliveries first: an empty claim (a wake-up finding its work done) is one
+    # statement. A deleted webhook has no deliveries left (they cascade).
     lease_until = now + timedelta(seconds=lease_seconds(settings, size, concurrency, queued_ahead))
     items = await repository.claim_due(session, tenant_id, webhook_id, now, lease_until, size)
     if not items:
+        return None
+    receiver = await repository.receiver(session, tenant_id, webhook_id)
+    if receiver is None:
+        return None
+    if not receiver.active:
+        # The claimed deliveries fail with the others (this transaction holds their locks).
+        await repository.give_up_pending(
+            session, tenant_id, webhook_id, "the webhook is not active", now
+        )
         return None
     for index, item in enumerate(items):
         if item.needs_payload:

@@ -119,6 +119,10 @@ async def _drain_pass(runtime: Runtime, tenant_id: str, webhook_id: str) -> bool
                 break
             claimed = True
             out.add(asyncio.create_task(_send_and_record(runtime, batch, gate)))
+            if len(batch.items) < BATCH_SIZE:
+                # All that was due: what comes due meanwhile has a wake-up of its own, or is
+                # what drain() claims once more after letting go.
+                break
             if len(out) >= BATCHES_OUT:
                 done, out = await asyncio.wait(out, return_when=asyncio.FIRST_COMPLETED)
                 for task in done:
@@ -145,8 +149,7 @@ async def drain(runtime: Runtime, tenant_id: str, webhook_id: str) -> None:
             return  # the loop already draining it takes this job's delivery too
         draining.add(key)
         try:
-            while await _drain_pass(runtime, tenant_id, webhook_id):
-                pass
+            await _drain_pass(runtime, tenant_id, webhook_id)
         finally:
             draining.discard(key)
         # Once more after letting go: a job that found the loop busy has just ended.
