@@ -302,6 +302,26 @@ async def test_an_event_fans_out_to_every_matching_active_webhook_in_its_transac
     assert await _wake_ups(session, hooks) == jobs
 
 
+async def test_a_wake_up_left_waiting_is_not_relied_on(
+    tenant: TenantClient, session: AsyncSession, clock: ManualClock
+) -> None:
+    """A worker can miss a job's notification and find it only at its next poll; a new
+    event then adds a wake-up of its own (whose notification comes) instead of waiting."""
+    created = await create(tenant, eventTypes=["ALL_EVENTS"])
+    await emit(session, tenant.tenant_id, "USER_CREATED", {"userId": "u1"}, clock.now())
+    (first,) = await _wake_ups(session, [created["id"]])
+    await session.execute(
+        text(
+            "UPDATE procrastinate_jobs SET scheduled_at = scheduled_at - interval '1 second'"
+            " WHERE args->>'webhook_id' = :id"
+        ),
+        {"id": created["id"]},
+    )
+    await emit(session, tenant.tenant_id, "USER_CREATED", {"userId": "u2"}, clock.now())
+    waiting = await _wake_ups(session, [created["id"]])
+    assert len(waiting) == 2 and waiting[0]["args"] == first["args"] == waiting[1]["args"]
+
+
 async def test_an_event_nobody_subscribed_to_costs_no_delivery(
     tenant: TenantClient, session: AsyncSession, clock: ManualClock
 ) -> None:
