@@ -6,17 +6,23 @@ of its own (tests/webhooks/receiver.py), and one ``sahod worker`` process. Two r
 * burst: 10,000 events emitted through ``sahod.events.service.emit`` as fast as the
   benchmark can (100 a transaction) while the worker runs: deliveries per second, and
   p50/p99 from each event's commit to its receipt (mostly the wait behind the backlog);
+* backlog: 10,000 more, committed while the worker is stopped (SIGSTOP), then sent once it
+  resumes: the worker's own top speed, from the resume to the last receipt (in the burst,
+  a worker that keeps up can go no faster than the events are committed);
 * paced: 5,000 events, one a transaction, at half of the burst's delivery rate (a rate
   the worker keeps up with): the latency one delivery adds.
 
 The ceiling, for each run: the same number of POSTs of the same body by a plain loop of
-async HTTP POSTs (httpx, as many at once as the worker's concurrency) in one process, to
-the same receiver, with no queue, database or signature. In the burst every POST is ready
-at the start (the loop's top speed); in the paced run each is released at the instant its
+async HTTP POSTs (as many at once as the worker's concurrency) in one process, to the
+same receiver, with no queue, database or signature. It POSTs with aiohttp, the library
+the worker sends with, so that the ratio measures what Sahod adds (the queue, the
+database, signing) rather than an HTTP client. A second loop, with httpx (the ceiling of
+issue 15 as first measured), is kept for reference. In the burst every POST is ready at
+the start (the loop's top speed); in the paced run each is released at the instant its
 event was committed.
 
-    .venv/bin/python bench/webhooks.py            # 10,000 events (and 5,000 paced)
-    .venv/bin/python bench/webhooks.py --quick    # 1,000 (and 500)
+    .venv/bin/python bench/webhooks.py            # 10,000 events, twice (and 5,000 paced)
+    .venv/bin/python bench/webhooks.py --quick    # 1,000, twice (and 500)
 
 Figures go to stdout and, as JSON, to bench/out/webhooks.json (webhooks_quick.json with
 --quick). A benchmark prints figures; it is not a timed test.
@@ -43,6 +49,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import httpx
 import psycopg
 from psycopg import sql
@@ -176,8 +183,20 @@ class Figures:
 class Phase:
     rate: float | None
     """Events a second offered (None: all at once)."""
+    emitted_per_second: float | None
+    """Events the benchmark committed a second: in the burst, the most the worker can
+    deliver while they are being emitted (the backlog run is the worker's own top speed)."""
     sahod: Figures
     ceiling: Figures
+    """The plain loop with aiohttp (the worker's HTTP client)."""
+    httpx_ceiling: Figures
+    """The plain loop with httpx, for reference."""
+
+    def ratios(self) -> dict[str, float | None]:
+        def ratio(loop: Figures) -> float | None:
+            return round(self.sahod.per_second / loop.per_second, 2) if loop.per_second else None
+
+        return {"vsAiohttpLoop": ratio(self.ceiling), "vsHttpxLoop": ratio(self.httpx_ceiling)}
 
 
 def figures(
@@ -261,10 +280,14 @@ async def emit_events(
     return committed
 
 
+LOOP_CLIENTS = ("aiohttp", "httpx")
+
+
 async def plain_loop(
-    url: str, release: list[tuple[str, float]], body: bytes, concurrency: int
+    url: str, release: list[tuple[str, float]], body: bytes, concurrency: int, client: str
 ) -> dict[str, float]:
-    """POST once per item at (or after) its release time, ``concurrency`` at a time."""
+    """POST once per item at (or after) its release time, ``concurrency`` at a time, with
+    ``client`` (aiohttp or httpx)."""
     queue: asyncio.Queue[tuple[str, float] | None] = asyncio.Queue()
     released: dict[str, float] = {}
     # Release times are replayed relative to now.
@@ -280,18 +303,32 @@ async def plain_loop(
         for _ in range(concurrency):
             queue.put_nowait(None)
 
-    async def consumer(client: httpx.AsyncClient) -> None:
-        while (item := await queue.get()) is not None:
-            response = await client.post(
-                url,
-                content=body,
-                headers={"content-type": "application/json", "webhook-id": item[0]},
-            )
-            response.raise_for_status()
+    def headers(item_id: str) -> dict[str, str]:
+        return {"content-type": "application/json", "webhook-id": item_id}
 
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(limits=limits, timeout=15, trust_env=False) as client:
-        await asyncio.gather(producer(), *(consumer(client) for _ in range(concurrency)))
+    async def aiohttp_consumer(session: aiohttp.ClientSession) -> None:
+        while (item := await queue.get()) is not None:
+            async with session.post(url, data=body, headers=headers(item[0])) as response:
+                await response.read()
+                response.raise_for_status()
+
+    async def httpx_consumer(http: httpx.AsyncClient) -> None:
+        while (item := await queue.get()) is not None:
+            answer = await http.post(url, content=body, headers=headers(item[0]))
+            answer.raise_for_status()
+
+    if client == "aiohttp":
+        async with aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=concurrency),
+            timeout=aiohttp.ClientTimeout(total=15),
+        ) as session:
+            await asyncio.gather(
+                producer(), *(aiohttp_consumer(session) for _ in range(concurrency))
+            )
+    else:
+        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+        async with httpx.AsyncClient(limits=limits, timeout=15, trust_env=False) as http:
+            await asyncio.gather(producer(), *(httpx_consumer(http) for _ in range(concurrency)))
     return released
 
 
@@ -435,55 +472,92 @@ def main() -> None:
             wait_received(receiver_url, WARMUP_EVENTS, 120, worker)
             total = WARMUP_EVENTS
 
-            for phase, count in (("burst", events), ("paced", paced_events)):
+            for phase, count in (("burst", events), ("backlog", events), ("paced", paced_events)):
                 rate = None
                 if phase == "paced":
                     rate = args.paced_rate or max(10.0, results["burst"].sahod.per_second / 2)
                 label = f"{count:,} events" + (f" at {rate:,.0f}/s" if rate else " at once")
+                if phase == "backlog":
+                    label += ", committed while the worker is stopped, then sent"
                 print(f"\n== {phase}: {label}", flush=True)
-                cpu_before = process_cpu_seconds(worker.process.pid)
-                committed = asyncio.run(run_emit(settings, url, tenant_id, count, rate))
+                if phase == "backlog":
+                    # SIGSTOP: the worker stays warm (connections, caches) but takes nothing
+                    # until every delivery is committed; then it drains them at top speed.
+                    worker.process.send_signal(signal.SIGSTOP)
+                    try:
+                        committed = asyncio.run(run_emit(settings, url, tenant_id, count, None))
+                    finally:
+                        resumed = time.time()
+                        cpu_before = process_cpu_seconds(worker.process.pid)
+                        worker.process.send_signal(signal.SIGCONT)
+                    print("   worker resumed", flush=True)
+                    emitted = committed
+                    committed = dict.fromkeys(committed, resumed)
+                else:
+                    cpu_before = process_cpu_seconds(worker.process.pid)
+                    committed = asyncio.run(run_emit(settings, url, tenant_id, count, rate))
+                    emitted = committed
                 total += count
                 wait_received(receiver_url, total, 600, worker)
                 cpu_after = process_cpu_seconds(worker.process.pid)
                 cpu = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
                 sahod = figures(committed, arrivals_of(receiver_url), cpu)
+                span = max(emitted.values()) - min(emitted.values())
+                emit_rate = round(count / span, 1) if span else None
+                print(f"   events committed at {emit_rate or 0:,.0f}/s", flush=True)
                 print(f"   sahod worker: {sahod.per_second:,.0f}/s", flush=True)
 
-                # The ceiling: the same body; in the burst all ready at once, in the paced run
-                # each released at the instant its event was committed.
+                # The ceilings: the same body; in the burst and the backlog all ready at once,
+                # in the paced run each released at the instant its event was committed.
                 body = sample_body(url)
                 first = min(committed.values())
-                release = [
-                    (f"ceiling-{phase}-{i}", at if rate else first)
-                    for i, at in enumerate(committed.values())
-                ]
-                before = process_cpu_seconds(os.getpid())
-                released = asyncio.run(
-                    plain_loop(f"{receiver_url}/hook", release, body, args.concurrency)
+                loops: dict[str, Figures] = {}
+                for client in LOOP_CLIENTS:
+                    release = [
+                        (f"ceiling-{client}-{phase}-{i}", at if rate else first)
+                        for i, at in enumerate(committed.values())
+                    ]
+                    before = process_cpu_seconds(os.getpid())
+                    released = asyncio.run(
+                        plain_loop(f"{receiver_url}/hook", release, body, args.concurrency, client)
+                    )
+                    total += len(released)
+                    wait_received(receiver_url, total, 600)
+                    after = process_cpu_seconds(os.getpid())
+                    loop_cpu = None if before is None or after is None else after - before
+                    loops[client] = figures(released, arrivals_of(receiver_url), loop_cpu)
+                    print(
+                        f"   plain loop ({client}): {loops[client].per_second:,.0f}/s", flush=True
+                    )
+                results[phase] = Phase(
+                    rate=rate,
+                    emitted_per_second=emit_rate,
+                    sahod=sahod,
+                    ceiling=loops["aiohttp"],
+                    httpx_ceiling=loops["httpx"],
                 )
-                total += len(released)
-                wait_received(receiver_url, total, 600)
-                after = process_cpu_seconds(os.getpid())
-                loop_cpu = None if before is None or after is None else after - before
-                ceiling = figures(released, arrivals_of(receiver_url), loop_cpu)
-                print(f"   plain loop:   {ceiling.per_second:,.0f}/s", flush=True)
-                results[phase] = Phase(rate=rate, sahod=sahod, ceiling=ceiling)
         states = delivery_states(url)
 
     headers = ["run", "events", "received", "per s", "p50 ms", "p99 ms", "max ms", "CPU"]
     rows = []
     for phase, found in results.items():
         rows.append(found.sahod.row(f"{phase}: sahod worker"))
-        rows.append(found.ceiling.row(f"{phase}: plain async POST loop"))
+        rows.append(found.ceiling.row(f"{phase}: plain POST loop, aiohttp"))
+        rows.append(found.httpx_ceiling.row(f"{phase}: plain POST loop, httpx (reference)"))
     print()
     print(render_table(headers, rows))
     print(
-        "\nlatency: event commit (for the loop: its release; in the burst, all at the start)"
-        " → receipt at the receiver."
+        "\nlatency: event commit (for the loop: its release; in the burst, all at the start;"
+        " in the backlog, the worker's resume) → receipt at the receiver."
         "\nCPU: cores the sending process used (worker, or the loop's process)."
         f"\ndeliveries in the database: {states}"
     )
+    for phase, found in results.items():
+        ratios = found.ratios()
+        print(
+            f"{phase}: worker / aiohttp loop = {ratios['vsAiohttpLoop']}, "
+            f"worker / httpx loop = {ratios['vsHttpxLoop']} (reference)"
+        )
     report = {
         "benchmark": "webhooks",
         "quick": args.quick,
@@ -501,18 +575,24 @@ def main() -> None:
         "runs": {
             phase: {
                 "offeredRatePerSecond": found.rate,
+                "committedPerSecond": found.emitted_per_second,
                 "sahod": asdict(found.sahod),
-                "plainLoop": asdict(found.ceiling),
+                "plainLoopAiohttp": asdict(found.ceiling),
+                "plainLoopHttpx": asdict(found.httpx_ceiling),
+                "ratio": found.ratios(),
             }
             for phase, found in results.items()
         },
     }
     json_path.write_text(json.dumps(report, indent=2) + "\n")
     print(f"\nfigures in {json_path}")
-    delivered = WARMUP_EVENTS + events + paced_events
+    delivered = WARMUP_EVENTS + 2 * events + paced_events
     if states.get("SUCCEEDED") != delivered or states["attempts"] != delivered:
         print(f"warning: expected {delivered} deliveries succeeding at the first attempt")
-    duplicates = sum(r.sahod.duplicates + r.ceiling.duplicates for r in results.values())
+    duplicates = sum(
+        r.sahod.duplicates + r.ceiling.duplicates + r.httpx_ceiling.duplicates
+        for r in results.values()
+    )
     if duplicates:
         print(f"note: {duplicates} duplicate receipts (delivery is at least once)")
 

@@ -6,8 +6,11 @@ import asyncio
 from dataclasses import replace
 
 import pytest
+from prometheus_client import REGISTRY
+from sqlalchemy import text
 
 from sahod.db import session_scope
+from sahod.events.service import emit
 from sahod.runtime import Runtime
 from sahod.webhooks import delivery
 from sahod.webhooks.tasks import drain
@@ -71,3 +74,63 @@ async def test_a_slow_receiver_does_not_hold_up_another(delivery_env: EnvFactory
         first, *_ = await env.deliveries(slow_hook["id"])
         assert first.status == "PENDING" and first.attempt_count == 0
         await env.settled(slow_hook["id"], all_in("SUCCEEDED", 21), within=40)
+
+
+def deliver_jobs_run() -> float:
+    """Delivery jobs this process's workers have run (the worker's own counter)."""
+    found = REGISTRY.get_sample_value(
+        "sahod_jobs_total", {"task": delivery.DELIVER_TASK, "outcome": "succeeded"}
+    )
+    return found or 0.0
+
+
+async def emit_in_transactions(env: Env, tenant_id: str, transactions: int, each: int) -> None:
+    for t in range(transactions):
+        async with session_scope(env.runtime.session_factory) as session:
+            for n in range(each):
+                await emit(
+                    session,
+                    tenant_id,
+                    "USER_CREATED",
+                    {"userId": f"u{t}-{n}"},
+                    env.runtime.clock.now(),
+                )
+
+
+async def waiting_wake_ups(env: Env, webhook_id: str) -> int:
+    async with env.runtime.session_factory() as session:
+        found = await session.execute(
+            text(
+                "SELECT count(*) FROM procrastinate_jobs WHERE task_name = :task"
+                " AND status = 'todo' AND args->>'webhook_id' = :id"
+            ),
+            {"task": delivery.DELIVER_TASK, "id": webhook_id},
+        )
+        return int(found.scalar_one())
+
+
+async def test_a_burst_to_one_webhook_wakes_it_a_handful_of_times_and_every_event_arrives(
+    delivery_runtime: Runtime, delivery_env: EnvFactory
+) -> None:
+    idle = Env(runtime=delivery_runtime, _clients=[])  # no worker yet
+    async with Receiver() as receiver:
+        tenant = await idle.tenant()
+        hook = await tenant.create_webhook(receiver.url, "s3cret-s3cret")
+        # 500 events in ten transactions, nobody draining: one wake-up per transaction at
+        # most (exactly one for the first), not one per delivery.
+        await emit_in_transactions(idle, tenant.id, 1, 50)
+        assert await waiting_wake_ups(idle, hook["id"]) == 1
+        await emit_in_transactions(idle, tenant.id, 9, 50)
+        assert await waiting_wake_ups(idle, hook["id"]) <= 10
+        async with delivery_env() as env:
+            await env.settled(hook["id"], all_in("SUCCEEDED", 500), within=60)
+            # 500 more while the worker drains: at most a wake-up per transaction.
+            before = deliver_jobs_run()
+            await emit_in_transactions(env, tenant.id, 10, 50)
+            found = await env.settled(hook["id"], all_in("SUCCEEDED", 1000), within=60)
+            await asyncio.sleep(0.3)  # a wake-up that found the webhook drained has ended
+            assert 1 <= deliver_jobs_run() - before <= 10
+    assert all(d.attempt_count == 1 for d in found)
+    assert len({post.event_id for post in receiver.posts}) == 1000
+    for client in idle._clients:
+        await client.aclose()

@@ -13,7 +13,7 @@ import secrets
 import time
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from standardwebhooks import Webhook as StandardWebhook
@@ -23,6 +23,7 @@ from sahod.datapoints.kinds import DataPointKind
 from sahod.db import session_scope
 from sahod.tenants.schemas import TenantMode
 from sahod.webhooks import WebhookVerificationError, verify
+from sahod.webhooks.delivery import retry_wake_ups
 from sahod.webhooks.models import WebhookDelivery
 from tests.factories import make_account, make_datapoint, make_user
 from tests.webhooks.conftest import Env
@@ -146,6 +147,15 @@ async def test_500s_are_retried_on_the_schedule_with_the_same_bytes(
     item = listed.json()["data"]["items"][0]
     assert item["status"] == "SUCCEEDED" and item["attemptCount"] == 4
     assert [a["statusCode"] for a in item["attempts"]] == [500, 500, 500, 200]
+
+
+def test_retries_due_close_together_share_a_wake_up_that_comes_after_each() -> None:
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    due = [start + timedelta(seconds=s) for s in (3.0, 0, 0.5, 0.9, 1.5, 1.6, 7)]
+    wake_ups = retry_wake_ups(due, timedelta(seconds=1))
+    assert [(w - start).total_seconds() for w in wake_ups] == [0.9, 1.6, 3.0, 7.0]
+    for at in due:  # each retry is claimed by a wake-up at most a second after it is due
+        assert any(timedelta(0) <= w - at <= timedelta(seconds=1) for w in wake_ups), at
 
 
 async def test_a_delivery_is_given_up_when_the_schedule_runs_out(

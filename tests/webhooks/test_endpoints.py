@@ -4,7 +4,7 @@ deliveries an event fans out to."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -248,13 +248,14 @@ async def test_another_tenants_webhooks_do_not_exist_for_you(
     assert still["active"] is True
 
 
-async def _jobs_for(session: AsyncSession, delivery_ids: list[str]) -> list[dict[str, Any]]:
+async def _wake_ups(session: AsyncSession, webhook_ids: list[str]) -> list[dict[str, Any]]:
+    """The waiting delivery jobs of these webhooks."""
     rows = await session.execute(
         text(
-            "SELECT args, scheduled_at FROM procrastinate_jobs "
-            "WHERE task_name = :task AND args->>'delivery_id' = ANY(:ids) ORDER BY id"
+            "SELECT args, scheduled_at FROM procrastinate_jobs WHERE task_name = :task"
+            " AND status = 'todo' AND args->>'webhook_id' = ANY(:ids) ORDER BY id"
         ),
-        {"task": DELIVER_TASK, "ids": delivery_ids},
+        {"task": DELIVER_TASK, "ids": webhook_ids},
     )
     return [dict(row._mapping) for row in rows]
 
@@ -287,10 +288,38 @@ async def test_an_event_fans_out_to_every_matching_active_webhook_in_its_transac
             b'{"id":"%s","version":1,"type":"ACCOUNT_CONNECTED",'
             b'"createdAt":"2026-11-02T01:00:00Z","data":{"accountId":"a-1"}}' % event.id.encode()
         )
-    # One job per delivery, enqueued in the same (here uncommitted) transaction.
-    jobs = await _jobs_for(session, [d.id for d in deliveries])
-    assert sorted(job["args"]["delivery_id"] for job in jobs) == sorted(d.id for d in deliveries)
-    assert all(job["args"]["generation"] == 1 for job in jobs)
+    # One wake-up per webhook delivered to, enqueued in the same (here uncommitted)
+    # transaction, due now.
+    hooks = [everything["id"], connected["id"], identity["id"]]
+    jobs = await _wake_ups(session, hooks)
+    assert sorted(job["args"]["webhook_id"] for job in jobs) == sorted(
+        d.webhook_id for d in deliveries
+    )
+    assert all(job["args"]["tenant_id"] == tenant.tenant_id for job in jobs)
+    assert all(job["scheduled_at"] <= datetime.now(UTC) for job in jobs)
+    # Another event adds deliveries, not jobs: the waiting wake-ups drain them too.
+    await emit(session, tenant.tenant_id, "ACCOUNT_CONNECTED", {"accountId": "a-2"}, clock.now())
+    assert await _wake_ups(session, hooks) == jobs
+
+
+async def test_a_wake_up_left_waiting_is_not_relied_on(
+    tenant: TenantClient, session: AsyncSession, clock: ManualClock
+) -> None:
+    """A worker can miss a job's notification and find it only at its next poll; a new
+    event then adds a wake-up of its own (whose notification comes) instead of waiting."""
+    created = await create(tenant, eventTypes=["ALL_EVENTS"])
+    await emit(session, tenant.tenant_id, "USER_CREATED", {"userId": "u1"}, clock.now())
+    (first,) = await _wake_ups(session, [created["id"]])
+    await session.execute(
+        text(
+            "UPDATE procrastinate_jobs SET scheduled_at = scheduled_at - interval '1 second'"
+            " WHERE args->>'webhook_id' = :id"
+        ),
+        {"id": created["id"]},
+    )
+    await emit(session, tenant.tenant_id, "USER_CREATED", {"userId": "u2"}, clock.now())
+    waiting = await _wake_ups(session, [created["id"]])
+    assert len(waiting) == 2 and waiting[0]["args"] == first["args"] == waiting[1]["args"]
 
 
 async def test_an_event_nobody_subscribed_to_costs_no_delivery(
@@ -364,11 +393,27 @@ async def test_redeliver_and_recover_queue_new_jobs(
     await session.refresh(rows[0])
     assert [r.status for r in rows] == ["FAILED", "PENDING", "PENDING", "PENDING"]
     assert [r.generation for r in rows] == [1, 2, 2, 2]
-    jobs = await _jobs_for(session, [rows[1].id])
-    assert [job["args"]["generation"] for job in jobs] == [1, 2]
+    # The wake-up the events' transaction added still waits, and drains the resent three.
+    (waiting,) = await _wake_ups(session, [created["id"]])
+    assert waiting["scheduled_at"] <= datetime.now(UTC)
+    # Once it has run (here: removed), resending wakes the webhook up again, once.
+    await session.execute(
+        text("DELETE FROM procrastinate_jobs WHERE args->>'webhook_id' = :id"),
+        {"id": created["id"]},
+    )
+    await session.execute(
+        text("UPDATE webhook_deliveries SET status = 'FAILED' WHERE webhook_id = :id"),
+        {"id": created["id"]},
+    )
+    again = await tenant.http.post(f"{base}/recover", params={"since": since})
+    assert again.json()["data"] == {"resent": 3}
+    (woken,) = await _wake_ups(session, [created["id"]])
+    assert woken["args"] == {"tenant_id": tenant.tenant_id, "webhook_id": created["id"]}
+    assert woken["scheduled_at"] <= datetime.now(UTC)
 
     redelivered = await tenant.http.post(f"{base}/deliveries/{rows[0].id}/redeliver")
     assert redelivered.status_code == 200 and redelivered.json()["data"]["status"] == "PENDING"
+    assert await _wake_ups(session, [created["id"]]) == [woken]
     missing = await tenant.http.post(f"{base}/deliveries/dlv-none/redeliver")
     assert missing.status_code == 404
     for since_value in ("yesterday", "2026-13-01", "2099-01-01T00:00:00Z"):

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
+from dataclasses import dataclass, field
 
-import httpx
+import aiohttp
 import pytest
 
-from sahod.webhooks.guard import AddressPolicy, AddressRefused, GuardedTransport, url_problem
+from sahod.webhooks.guard import (
+    AddressPolicy,
+    AddressRefused,
+    GuardedConnector,
+    IPAddress,
+    url_problem,
+)
 from tests.webhooks.receiver import Receiver
 
 PRODUCTION = AddressPolicy.for_mode(True, [])
@@ -100,19 +108,48 @@ def test_url_rules(url: str, production: bool, problem: str | None) -> None:
         assert found is not None and problem in found, found
 
 
-async def test_the_transport_refuses_at_connect_time_and_allows_what_is_allowed() -> None:
+async def post(policy: AddressPolicy, url: str) -> int:
+    connector = GuardedConnector(policy, max_connections=2)
+    async with (
+        aiohttp.ClientSession(connector=connector) as session,
+        session.post(url, data=b"{}") as response,
+    ):
+        return response.status
+
+
+async def test_the_connector_refuses_at_connect_time_and_allows_what_is_allowed() -> None:
     async with Receiver() as receiver:
-        guarded = httpx.AsyncClient(transport=GuardedTransport(PRODUCTION, max_connections=2))
-        async with guarded:
-            # "localhost" passes a URL check (it is a name) but resolves to loopback.
-            with pytest.raises(AddressRefused, match="loopback"):
-                await guarded.post(f"http://localhost:{receiver.port}/", content=b"{}")
+        # "localhost" passes a URL check (it is a name) but resolves to loopback…
+        with pytest.raises(AddressRefused, match="loopback"):
+            await post(PRODUCTION, f"http://localhost:{receiver.port}/")
+        # …and a literal address is checked too (aiohttp resolves none).
+        with pytest.raises(AddressRefused, match=r"127\.0\.0\.1 is a loopback"):
+            await post(PRODUCTION, f"{receiver.url}/")
+        with pytest.raises(AddressRefused, match="loopback"):
+            await post(PRODUCTION, f"http://[::ffff:127.0.0.1]:{receiver.port}/")
         allowed = AddressPolicy.for_mode(True, ["127.0.0.0/8", "::1/128"])
-        permitted = httpx.AsyncClient(transport=GuardedTransport(allowed, max_connections=2))
-        async with permitted:
-            response = await permitted.post(f"http://localhost:{receiver.port}/", content=b"{}")
-        sandbox = httpx.AsyncClient(transport=GuardedTransport(SANDBOX, max_connections=2))
-        async with sandbox:
-            assert (await sandbox.post(f"{receiver.url}/", content=b"{}")).status_code == 200
-    assert response.status_code == 200
+        assert await post(allowed, f"http://localhost:{receiver.port}/") == 200
+        assert await post(SANDBOX, f"{receiver.url}/") == 200
     assert len(receiver.posts) == 2
+
+
+@dataclass(frozen=True)
+class ChangesItsMind(AddressPolicy):
+    """Allows an address the first time it is asked, refuses it afterwards: what the peer
+    check sees when the connection reached another address than the one resolved."""
+
+    asked: list[IPAddress] = field(default_factory=list)
+
+    def refusal(self, address: IPAddress) -> str | None:
+        self.asked.append(address)
+        return None if len(self.asked) == 1 else "a loopback address"
+
+
+async def test_the_peer_is_checked_once_connected_before_the_request_is_written() -> None:
+    async with Receiver() as receiver:
+        policy = ChangesItsMind()
+        with pytest.raises(AddressRefused, match=r"127\.0\.0\.1 connected to 127\.0\.0\.1, a loop"):
+            await post(policy, f"{receiver.url}/")
+        await asyncio.sleep(0.1)
+    assert [str(a) for a in policy.asked] == ["127.0.0.1", "127.0.0.1"]
+    assert receiver.received == []

@@ -1,10 +1,11 @@
 """Delivery: the fan-out of events into deliveries, each attempt, and resending.
 
 An event becomes one delivery per matching active webhook, in the transaction that wrote
-the event, each with a procrastinate job deferred in that same transaction: an event is
-delivered exactly when its change commits. Deliveries are sent in batches of one webhook
-(``claim_batch``, the HTTP requests, ``record_batch``; see ``sahod.webhooks.tasks``); a
-failure reschedules the delivery on the retry schedule, with a job to wake it then.
+the event, and that transaction wakes each such webhook up (a procrastinate job, added
+only when none is already waiting): an event is delivered exactly when its change
+commits. Deliveries are sent in batches of one webhook (``claim_batch``, the HTTP
+requests, ``record_batch``; see ``sahod.webhooks.tasks``); a failure reschedules the
+delivery on the retry schedule, with a wake-up of its webhook for then.
 """
 
 from __future__ import annotations
@@ -41,7 +42,14 @@ from sahod.webhooks.sender import Outcome
 from sahod.webhooks.signing import signature_headers
 from sahod.webhooks.subscriptions import active_webhook, owned_webhook, sealing_context
 
-DELIVER_TASK = "sahod.webhooks.deliver"
+DELIVER_TASK = repository.DELIVER_TASK
+RETRY_WAKE_WINDOW = timedelta(seconds=1)
+"""Retries of one webhook due within this of each other share a wake-up (at the latest of
+them): a receiver that is down costs a job per second of retries, not one per delivery."""
+FRESH_WAKE_UP = timedelta(seconds=0.1)
+"""A waiting wake-up due for longer than this is not relied on to drain a new delivery
+(see ``repository.wake``): the longest a missed notification holds a webhook up while
+events keep coming."""
 ATTEMPT = "att"
 PAYLOAD_ITEMS = 300
 """At most this many data points of each kind ride in a TASK_FINISHED body."""
@@ -56,7 +64,8 @@ _random = secrets.SystemRandom()
 async def fan_out(
     session: AsyncSession, tenant_id: str, envelope: dict[str, Any], written_at: datetime
 ) -> int:
-    """One delivery, and its job, per active webhook of the tenant that wants the event.
+    """One delivery per active webhook of the tenant that wants the event, each webhook
+    woken up.
 
     ``envelope`` is the event's webhook body (``id``, ``type``, ``data``…), as the events
     package writes it; webhooks knows nothing else of events.
@@ -115,15 +124,34 @@ async def _add_and_defer(
     session: AsyncSession, tenant_id: str, deliveries: list[dict[str, Any]]
 ) -> None:
     await repository.add_deliveries(session, deliveries)
-    # All first attempts in one statement, in the event's transaction.
-    await jobs.defer_many(
+    await _wake_now(session, tenant_id, list(dict.fromkeys(d["webhook_id"] for d in deliveries)))
+
+
+async def _wake_now(session: AsyncSession, tenant_id: str, webhook_ids: list[str]) -> None:
+    """In the caller's transaction: each webhook drained once it commits, by a wake-up
+    already waiting or by a new one."""
+    await repository.wake(
         session,
-        DELIVER_TASK,
-        [
-            (None, None, {"delivery_id": d["id"], "tenant_id": tenant_id, "generation": 1})
-            for d in deliveries
-        ],
+        tenant_id,
+        [(webhook_id, None) for webhook_id in webhook_ids],
+        queue=jobs.DEFAULT_QUEUE,
+        window=RETRY_WAKE_WINDOW,
+        fresh=FRESH_WAKE_UP,
     )
+
+
+def retry_wake_ups(due: Sequence[datetime], window: timedelta) -> list[datetime]:
+    """When to wake a webhook up for retries due at these times: each wake-up covers the
+    retries due within ``window`` before it, and none is due later than its wake-up."""
+    wake_ups: list[datetime] = []
+    group_start: datetime | None = None
+    for at in sorted(due):
+        if group_start is not None and at - group_start <= window:
+            wake_ups[-1] = at
+        else:
+            group_start = at
+            wake_ups.append(at)
+    return wake_ups
 
 
 async def send_to_one(
@@ -149,19 +177,6 @@ async def send_to_one(
     return str(delivery["id"])
 
 
-async def _defer_attempt(
-    session: AsyncSession, delivery: WebhookDelivery, *, at: datetime | None
-) -> None:
-    await jobs.defer(
-        session,
-        DELIVER_TASK,
-        schedule_at=at,
-        delivery_id=delivery.id,
-        tenant_id=delivery.tenant_id,
-        generation=delivery.generation,
-    )
-
-
 # ---------------------------------------------------------------------------------------
 # Batches: claim (a transaction), the requests (no transaction open), record (another)
 # ---------------------------------------------------------------------------------------
@@ -179,11 +194,11 @@ class Batch:
     production: bool
 
 
-def lease_seconds(settings: Settings, size: int, concurrency: int) -> float:
-    """How long a claimed batch stays out of every other claim: long enough for all its
-    requests to time out, one round of ``concurrency`` after another, and one more timeout
-    for the recording."""
-    rounds = -(-size // max(1, concurrency))
+def lease_seconds(settings: Settings, size: int, concurrency: int, queued_ahead: int = 0) -> float:
+    """How long a claimed batch stays out of every other claim: long enough for the
+    ``queued_ahead`` requests before it and all its own to time out, one round of
+    ``concurrency`` after another, and one more timeout for the recording."""
+    rounds = -(-(queued_ahead + size) // max(1, concurrency))
     return (rounds + 1) * settings.webhook_timeout_seconds
 
 
@@ -201,22 +216,25 @@ async def claim_batch(
     *,
     size: int,
     concurrency: int,
+    queued_ahead: int = 0,
 ) -> Batch | None:
     """Up to ``size`` due deliveries of the webhook, leased to this worker; None when
-    there is nothing to send (no due delivery, or the webhook is gone or inactive)."""
+    there is nothing to send (no due delivery, or the webhook is gone or inactive).
+    ``queued_ahead``: requests of this worker that go before these (the lease covers them)."""
+    # The deliveries first: an empty claim (a wake-up finding its work done) is one
+    # statement. A deleted webhook has no deliveries left (they cascade).
+    lease_until = now + timedelta(seconds=lease_seconds(settings, size, concurrency, queued_ahead))
+    items = await repository.claim_due(session, tenant_id, webhook_id, now, lease_until, size)
+    if not items:
+        return None
     receiver = await repository.receiver(session, tenant_id, webhook_id)
     if receiver is None:
-        return None  # deleted, and its deliveries with it
+        return None
     if not receiver.active:
+        # The claimed deliveries fail with the others (this transaction holds their locks).
         await repository.give_up_pending(
             session, tenant_id, webhook_id, "the webhook is not active", now
         )
-        return None
-    lease_until = now + timedelta(seconds=lease_seconds(settings, size, concurrency))
-    items = await repository.claim_due(
-        session, tenant_id, webhook_id, now, lease_until, size, DELIVER_TASK
-    )
-    if not items:
         return None
     for index, item in enumerate(items):
         if item.needs_payload:
@@ -359,15 +377,16 @@ async def record_batch(
         columns["succeeded"].append(outcome.succeeded)
         columns["responses"].append(outcome.response)
     rescheduled = await repository.record_outcomes(session, tenant_id, now, columns)
-    for delivery_id, generation, at in rescheduled:
-        # The wake-up for a retry: its job claims whatever of the webhook is due by then.
-        await jobs.defer(
+    if rescheduled:
+        # The wake-ups for the retries: each claims whatever of the webhook is due by then.
+        wake_ups = retry_wake_ups([at for _, _, at in rescheduled], RETRY_WAKE_WINDOW)
+        await repository.wake(
             session,
-            DELIVER_TASK,
-            schedule_at=at,
-            delivery_id=delivery_id,
-            tenant_id=tenant_id,
-            generation=generation,
+            tenant_id,
+            [(webhook_id, at) for at in wake_ups],
+            queue=jobs.DEFAULT_QUEUE,
+            window=RETRY_WAKE_WINDOW,
+            fresh=FRESH_WAKE_UP,
         )
     if disabled is not None:
         await repository.give_up_pending(
@@ -509,14 +528,14 @@ async def delivery_detail(
     )
 
 
-async def _restart(session: AsyncSession, delivery: WebhookDelivery, now: datetime) -> None:
-    """Send again now, with a fresh retry schedule; a job already queued becomes stale."""
+def _restart(delivery: WebhookDelivery, now: datetime) -> None:
+    """Send again now, with a fresh retry schedule (an attempt already out does not decide
+    what follows: its generation is an older one). The caller wakes the webhook up."""
     delivery.status = PENDING
     delivery.schedule_step = 0
     delivery.generation += 1
     delivery.next_attempt_at = now
     delivery.updated_at = now
-    await _defer_attempt(session, delivery, at=None)
 
 
 async def redeliver(
@@ -532,7 +551,8 @@ async def redeliver(
     )
     if delivery is None:
         raise MissingResource(f"There is no delivery {delivery_id} of webhook {webhook_id}.")
-    await _restart(session, delivery, now)
+    _restart(delivery, now)
+    await _wake_now(session, tenant.id, [webhook_id])
     await session.flush()
     attempts = await repository.attempts_of(session, tenant.id, [delivery.id])
     return delivery_out(delivery, attempts.get(delivery.id, []))
@@ -552,6 +572,8 @@ async def recover(
     await active_webhook(session, tenant, webhook_id)
     deliveries = await repository.unfinished_deliveries_since(session, tenant.id, webhook_id, since)
     for delivery in deliveries:
-        await _restart(session, delivery, now)
+        _restart(delivery, now)
+    if deliveries:
+        await _wake_now(session, tenant.id, [webhook_id])
     await session.flush()
     return len(deliveries)

@@ -8,8 +8,8 @@ admin port on loopback, a database on a private address. Two checks:
   a literal IP address in it;
 * when a delivery connects: the host is resolved once, every address is checked, and the
   connection is made to a checked address, whose peer address is checked again once
-  connected. Checking the name at creation alone would not do: DNS can answer differently
-  later (rebinding).
+  connected, before the request is written. Checking the name at creation alone would not
+  do: DNS can answer differently later (rebinding).
 
 Every tenant, sandbox or production, may reach public (globally routable) addresses only.
 The operator may allow more: ``webhook_allowed_networks`` for everyone (an internal
@@ -25,16 +25,21 @@ import asyncio
 import ipaddress
 import re
 import socket
-from collections.abc import Iterable
+import ssl
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import httpcore
+import aiohttp
 import httpx
 import idna
+from aiohttp.abc import AbstractResolver, ResolveResult
 
 if TYPE_CHECKING:
+    from aiohttp.client_proto import ResponseHandler
+    from aiohttp.tracing import Trace
+
     from sahod.config import Settings
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -253,15 +258,19 @@ def url_problem(url: str, *, production: bool, policy: AddressPolicy) -> str | N
     return None
 
 
-async def resolve(host: str, port: int) -> list[IPAddress]:
+class Unresolvable(OSError):
+    """The receiver's host name has no address (the sender says "cannot resolve")."""
+
+
+async def resolve(host: str, port: int, family: int = socket.AF_UNSPEC) -> list[IPAddress]:
     literal = _literal_address(host)
     if literal is not None:
         return [literal]
     loop = asyncio.get_running_loop()
     try:
-        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        infos = await loop.getaddrinfo(host, port, family=family, type=socket.SOCK_STREAM)
     except socket.gaierror as error:
-        raise httpcore.ConnectError(f"cannot resolve {host}: {error.strerror}") from None
+        raise Unresolvable(error.errno, f"cannot resolve {host}: {error.strerror}") from None
     found: list[IPAddress] = []
     for info in infos:
         address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
@@ -270,48 +279,87 @@ async def resolve(host: str, port: int) -> list[IPAddress]:
     return found
 
 
-class GuardedBackend(httpcore.AsyncNetworkBackend):
-    """httpcore's network backend, connecting only to addresses the policy allows."""
+def permitted_addresses(
+    policy: AddressPolicy, host: str, addresses: list[IPAddress]
+) -> list[IPAddress]:
+    """The addresses of ``host`` the policy allows; AddressRefused when there is none."""
+    permitted = [a for a in addresses if policy.refusal(a) is None]
+    if not permitted:
+        reasons = "; ".join(f"{a} is {policy.refusal(a)}" for a in addresses)
+        raise AddressRefused(f"refused to connect to {host}: {reasons}")
+    return permitted
+
+
+class GuardedResolver(AbstractResolver):
+    """Resolves a receiver's name once and hands aiohttp only the addresses the policy
+    allows, so the connection is made to a checked address and no second lookup can answer
+    differently."""
 
     def __init__(self, policy: AddressPolicy) -> None:
         self._policy = policy
-        self._inner = httpcore.AnyIOBackend()
 
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's interface)
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        addresses = await resolve(host, port)
-        permitted = [a for a in addresses if self._policy.refusal(a) is None]
-        if not permitted:
-            reasons = "; ".join(f"{a} is {self._policy.refusal(a)}" for a in addresses)
-            raise AddressRefused(f"refused to connect to {host}: {reasons}")
-        last_error: Exception | None = None
-        for address in permitted:
-            try:
-                # The checked address itself, so no second lookup can answer differently.
-                stream = await self._inner.connect_tcp(
-                    str(address),
-                    port,
-                    timeout=timeout,
-                    local_address=local_address,
-                    socket_options=socket_options,
-                )
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as error:
-                last_error = error
-                continue
-            peer = stream.get_extra_info("server_addr")
-            reason = self._peer_refusal(peer)
-            if reason is not None:
-                await stream.aclose()
-                raise AddressRefused(f"refused: {host} connected to {reason}")
-            return stream
-        assert last_error is not None
-        raise last_error
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_UNSPEC
+    ) -> list[ResolveResult]:
+        addresses = await resolve(host, port, family)
+        return [
+            {
+                "hostname": host,
+                "host": str(address),
+                "port": port,
+                "family": socket.AF_INET6 if address.version == 6 else socket.AF_INET,
+                "proto": 0,
+                "flags": socket.AI_NUMERICHOST,
+            }
+            for address in permitted_addresses(self._policy, host, addresses)
+        ]
+
+    async def close(self) -> None:
+        return None
+
+
+class GuardedConnector(aiohttp.TCPConnector):
+    """aiohttp's connection pool, connecting only to addresses the policy allows.
+
+    Names go through ``GuardedResolver``. Two of aiohttp's own steps are extended (they are
+    how its TCPConnector is built; ``tests/webhooks/test_guard.py`` fails should either stop
+    being called): a literal IP address, which aiohttp never hands to a resolver, is
+    checked in ``_resolve_host``; and every new connection's peer address is checked in
+    ``_wrap_create_connection``, before a byte of the request is written.
+    """
+
+    def __init__(self, policy: AddressPolicy, *, max_connections: int) -> None:
+        super().__init__(
+            resolver=GuardedResolver(policy),
+            # Resolved at each new connection (a kept-alive one needs none): a cached answer
+            # would outlive the name's own TTL.
+            use_dns_cache=False,
+            limit=max_connections,
+            limit_per_host=0,
+            keepalive_timeout=5.0,
+            ssl=_tls_context(),
+        )
+        self._policy = policy
+
+    async def _resolve_host(
+        self, host: str, port: int, traces: Sequence[Trace] | None = None
+    ) -> list[ResolveResult]:
+        literal = _literal_address(host)
+        if literal is not None:
+            permitted_addresses(self._policy, host, [literal])
+        return await super()._resolve_host(host, port, traces=traces)
+
+    async def _wrap_create_connection(
+        self, *args: Any, **kwargs: Any
+    ) -> tuple[asyncio.Transport, ResponseHandler]:
+        transport, protocol = await super()._wrap_create_connection(*args, **kwargs)
+        reason = self._peer_refusal(transport.get_extra_info("peername"))
+        if reason is not None:
+            transport.abort()
+            request = kwargs.get("req")
+            host = request.host if isinstance(request, aiohttp.ClientRequest) else "the host"
+            raise AddressRefused(f"refused: {host} connected to {reason}")
+        return transport, protocol
 
     def _peer_refusal(self, peer: Any) -> str | None:
         if not peer:
@@ -320,34 +368,8 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         reason = self._policy.refusal(address)
         return None if reason is None else f"{address}, {reason}"
 
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's interface)
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        raise AddressRefused("webhooks are not sent over Unix sockets")
 
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
-
-
-class GuardedTransport(httpx.AsyncHTTPTransport):
-    """httpx's transport over the guarded backend, with no proxy taken from the environment
-    (a proxy would make the connection, so the guard would check the proxy, not the target).
-    """
-
-    def __init__(self, policy: AddressPolicy, *, max_connections: int) -> None:
-        limits = httpx.Limits(
-            max_connections=max_connections, max_keepalive_connections=max_connections
-        )
-        super().__init__(trust_env=False, limits=limits)
-        # httpx has no parameter for the network backend; the pool it built is replaced by
-        # the same pool over ours (the attribute is how httpx's own transport holds it).
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
-            max_connections=max_connections,
-            max_keepalive_connections=max_connections,
-            keepalive_expiry=5.0,
-            network_backend=GuardedBackend(policy),
-        )
+def _tls_context() -> ssl.SSLContext:
+    # The CA bundle httpx verified receivers with (certifi), and nothing from the
+    # environment: a receiver trusted yesterday is trusted today.
+    return httpx.create_ssl_context(trust_env=False)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Delete, Select, Update, delete, func, insert, select, text, update
@@ -352,14 +352,12 @@ async def claim_due(
     now: datetime,
     lease_until: datetime,
     limit: int,
-    task_name: str,
 ) -> list[Due]:
     """Claims up to ``limit`` of the webhook's due deliveries, oldest first.
 
     A claim is a lease: ``next_attempt_at`` moves to ``lease_until``, so a batch whose
     worker dies comes due again then (and the sweep claims it). ``SKIP LOCKED``: two
-    workers never wait on each other, and take different rows. The claimed deliveries'
-    queued jobs are removed in the same statement's transaction: this batch does their work.
+    workers never wait on each other, and take different rows.
     """
     due = (
         _deliveries(tenant_id)
@@ -388,19 +386,79 @@ async def claim_due(
         )
         .execution_options(synchronize_session=False)
     )
-    claimed = [
+    return [
         Due(r.id, r.generation, r.schedule_step, bytes(r.body), r.needs_payload, r.event_id)
         for r in rows
     ]
-    if claimed:
-        await session.execute(
-            text(
-                "DELETE FROM procrastinate_jobs WHERE status = 'todo' AND task_name = :task"
-                " AND args->>'delivery_id' = ANY(:ids)"
-            ),
-            {"task": task_name, "ids": [d.id for d in claimed]},
-        )
-    return claimed
+
+
+# Wake-ups: a webhook's deliveries are the queue, and a job only says "drain this webhook
+# (from this time)". A wake-up is added unless one already waiting will do its work: for an
+# immediate one, a waiting wake-up of the webhook that came due within the last
+# ``fresh``; for a retry at T, one waiting for T up to T + ``window`` (it runs once the
+# retry is due). The check is a lookup (the index of migration 0016), and it takes no
+# lock: a second emitting transaction never waits for the first. Two of them may both add
+# one (each saw none committed), which is harmless: the second finds the webhook drained
+# or draining.
+#
+# Why only a fresh one: procrastinate's worker can miss the notification of a job
+# committed while it was fetching (it clears its flag after a fetch that found nothing),
+# and then finds the job only at its next poll, seconds later. With one job per delivery
+# the next delivery's notification woke it; with one per webhook nothing else would, so a
+# wake-up still waiting after ``fresh`` is not relied on: the next transaction adds another,
+# whose notification comes. Every wake-up carries its time (``scheduled_at``), an
+# immediate one its transaction's.
+#
+# A delivery committed just as its webhook's waiting wake-up finished its last claim is
+# drained by the next wake-up or, when no event follows, by the sweep.
+DELIVER_TASK = "sahod.webhooks.deliver"
+"""The wake-up's task, written out in ``_WAKE`` as the index's condition names it (a bound
+parameter would keep the planner from the partial index)."""
+
+_WAKE = text(
+    """
+SELECT count(*) FROM unnest(procrastinate_defer_jobs_v1(ARRAY(
+    SELECT ROW(:queue, 'sahod.webhooks.deliver', 0, NULL, NULL,
+               jsonb_build_object('tenant_id', CAST(:tenant_id AS text), 'webhook_id', w.id),
+               coalesce(w.at, now()))::procrastinate_job_to_defer_v1
+    FROM unnest(CAST(:webhook_ids AS text[]), CAST(:at AS timestamptz[])) AS w(id, at)
+    WHERE NOT EXISTS (
+        SELECT 1 FROM procrastinate_jobs AS waiting
+        WHERE waiting.status = 'todo' AND waiting.task_name = 'sahod.webhooks.deliver'
+          AND waiting.args->>'webhook_id' = w.id
+          AND waiting.scheduled_at BETWEEN coalesce(w.at, now() - :fresh)
+                                       AND coalesce(w.at + :window, now())
+    )
+)))
+"""
+)
+
+
+async def wake(
+    session: AsyncSession,
+    tenant_id: str,
+    wake_ups: Sequence[tuple[str, datetime | None]],
+    *,
+    queue: str,
+    window: timedelta,
+    fresh: timedelta,
+) -> int:
+    """Adds, in the session's transaction, a wake-up job for each (webhook, when: None for
+    now) that no waiting one already covers; returns how many were added."""
+    if not wake_ups:
+        return 0
+    added = await session.execute(
+        _WAKE,
+        {
+            "queue": queue,
+            "tenant_id": tenant_id,
+            "webhook_ids": [webhook_id for webhook_id, _ in wake_ups],
+            "at": [at for _, at in wake_ups],
+            "window": window,
+            "fresh": fresh,
+        },
+    )
+    return int(added.scalar_one())
 
 
 async def due_webhooks(session: AsyncSession, now: datetime, limit: int) -> list[tuple[str, str]]:

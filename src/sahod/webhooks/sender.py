@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 
-import httpx
+import aiohttp
 
 from sahod.config import Settings
-from sahod.webhooks.guard import AddressRefused, GuardedTransport, policy_for
+from sahod.webhooks.guard import AddressRefused, GuardedConnector, Unresolvable, policy_for
 
 RESPONSE_KEPT_BYTES = 2048
 USER_AGENT = "Sahod-Webhooks/1"
@@ -34,7 +35,18 @@ class Outcome:
         return self.error is None and self.status_code is not None and 200 <= self.status_code < 300
 
 
-def client_for(runtime: Runtime, *, production: bool) -> httpx.AsyncClient:
+@dataclass(eq=False, slots=True)
+class Client:
+    """One tenant mode's connection pool in this process (closed with the runtime)."""
+
+    session: aiohttp.ClientSession
+    loop: asyncio.AbstractEventLoop
+
+    async def aclose(self) -> None:
+        await self.session.close()
+
+
+def client_for(runtime: Runtime, *, production: bool) -> Client:
     """The worker's client for this tenant mode: one connection pool per mode and process.
 
     Kept in the runtime, so keep-alive connections are reused from one delivery to the next.
@@ -45,24 +57,31 @@ def client_for(runtime: Runtime, *, production: bool) -> httpx.AsyncClient:
         f"{','.join(settings.webhook_allowed_networks)}:"
         f"{','.join(settings.webhook_sandbox_allowed_networks)}:{settings.webhook_max_connections}"
     )
+    loop = asyncio.get_running_loop()
     client = runtime.extras.get(key)
-    if isinstance(client, httpx.AsyncClient) and not client.is_closed:
+    if isinstance(client, Client) and not client.session.closed and client.loop is loop:
         return client
     policy = policy_for(settings, production=production)
-    client = httpx.AsyncClient(
-        transport=GuardedTransport(policy, max_connections=settings.webhook_max_connections),
-        follow_redirects=False,
-        trust_env=False,
+    session = aiohttp.ClientSession(
+        connector=GuardedConnector(policy, max_connections=settings.webhook_max_connections),
         headers={"user-agent": USER_AGENT},
+        # No proxy from the environment: a proxy would make the connection, so the guard
+        # would check the proxy, not the receiver.
+        trust_env=False,
+        # A receiver's cookies are not sent back (to it, or to another tenant's receiver).
+        cookie_jar=aiohttp.DummyCookieJar(),
+        # The deadline is send()'s, read from the settings at each attempt.
+        timeout=aiohttp.ClientTimeout(total=None),
     )
+    client = Client(session=session, loop=loop)
     runtime.extras[key] = client
     return client
 
 
-def _retry_after(response: httpx.Response, now: datetime) -> float | None:
-    if response.status_code not in (429, 503):
+def _retry_after(status: int, headers: Mapping[str, str], now: datetime) -> float | None:
+    if status not in (429, 503):
         return None
-    value = response.headers.get("retry-after", "").strip()
+    value = headers.get("retry-after", "").strip()
     if not value:
         return None
     if value.isdigit():
@@ -82,19 +101,21 @@ def _text(data: bytes) -> str:
 
 
 def _describe(error: BaseException, timeout: float) -> str:
-    if isinstance(error, TimeoutError | httpx.TimeoutException):
+    if isinstance(error, TimeoutError):  # aiohttp's own timeouts are TimeoutErrors too
         return f"no answer within {timeout:g} s"
     if isinstance(error, AddressRefused):
         return str(error)
-    if isinstance(error, httpx.ConnectError):
+    if isinstance(error, aiohttp.ClientConnectorError):
+        if isinstance(error.os_error, Unresolvable):
+            return f"could not connect: {error.os_error.strerror}"
         return f"could not connect: {error}" if str(error) else "could not connect"
-    if isinstance(error, httpx.HTTPError):
+    if isinstance(error, aiohttp.ClientError):
         return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
     return f"{type(error).__name__}: {error}"
 
 
 async def send(
-    client: httpx.AsyncClient,
+    client: Client,
     url: str,
     body: bytes,
     headers: dict[str, str],
@@ -102,26 +123,27 @@ async def send(
 ) -> Outcome:
     timeout = settings.webhook_timeout_seconds
     started = time.perf_counter()
-    kept = bytearray()
+    kept = b""
     try:
-        # One deadline for the whole exchange: httpx's own timeouts are per phase, and a
-        # receiver trickling bytes would stay within each of them for ever.
-        async with asyncio.timeout(timeout):
-            request = client.build_request(
-                "POST",
+        # One deadline for the whole exchange (connecting, writing, the answer's head and
+        # the bytes kept of its body): a receiver trickling bytes cannot stretch it.
+        async with (
+            asyncio.timeout(timeout),
+            client.session.post(
                 url,
-                content=body,
+                data=body,
                 headers={"content-type": "application/json", **headers},
-                timeout=httpx.Timeout(timeout),
-            )
-            response = await client.send(request, stream=True)
-            try:
-                async for chunk in response.aiter_bytes():
-                    kept += chunk
-                    if len(kept) >= RESPONSE_KEPT_BYTES:
-                        break
-            finally:
-                await response.aclose()
+                allow_redirects=False,
+            ) as response,
+        ):
+            status, answer_headers = response.status, response.headers
+            while len(kept) < RESPONSE_KEPT_BYTES:
+                chunk = await response.content.read(RESPONSE_KEPT_BYTES - len(kept))
+                if not chunk:
+                    break
+                kept += chunk
+            # Leaving the block releases the connection: kept alive when the whole answer
+            # was read, closed when a longer one was cut short.
     except Exception as failure:
         return Outcome(
             status_code=None,
@@ -130,7 +152,6 @@ async def send(
             response=None,
         )
     duration_ms = round((time.perf_counter() - started) * 1000)
-    status = response.status_code
     error: str | None = None
     if 300 <= status < 400:
         error = "redirects are not followed; point the webhook at the final URL"
@@ -140,6 +161,6 @@ async def send(
         status_code=status,
         duration_ms=duration_ms,
         error=error,
-        response=_text(bytes(kept[:RESPONSE_KEPT_BYTES])) if kept else None,
-        retry_after_seconds=_retry_after(response, datetime.now(UTC)),
+        response=_text(kept) if kept else None,
+        retry_after_seconds=_retry_after(status, answer_headers, datetime.now(UTC)),
     )
