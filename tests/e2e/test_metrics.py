@@ -130,7 +130,6 @@ async def test_a_linking_run_moves_the_counters_by_exactly_what_it_did(
     expected = [
         (*SIGN_IN, 1),
         (*LINK_JOBS, 1),  # a link without a one-time code runs in one job
-        (*DELIVERY_JOBS, 2),
         (*DELIVERED, 2),
         (*ATTEMPTS, 2),
         (*PROVIDER_GETS, 12),
@@ -152,7 +151,15 @@ async def test_a_linking_run_moves_the_counters_by_exactly_what_it_did(
     assert moved(after) == wanted
     # And not one more a little later: nothing was counted twice.
     await asyncio.sleep(1.5)
-    assert moved(scrape(port)) == wanted
+    settled = scrape(port)
+    assert moved(settled) == wanted
+    # Deliveries are woken per webhook: the two events' wake-ups are one job when the
+    # second came while the first's was still waiting, else two.
+    jobs_name, jobs_labels = DELIVERY_JOBS
+    delivery_jobs = value(settled, jobs_name, **jobs_labels) - value(
+        before, jobs_name, **jobs_labels
+    )
+    assert delivery_jobs in (1, 2)
 
     assert value(after, "sahod_database_up") == 1
     assert value(after, "sahod_jobs_queued", task="sync.advance") == 0
