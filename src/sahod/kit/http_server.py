@@ -8,12 +8,14 @@ is not complete within ``header_timeout`` seconds of the first byte (or of conne
 refuses a head larger than ``MAX_HEADER_BYTES``.
 
 It is uvicorn's httptools protocol (the llhttp parser in C), not its h11 one: h11 parses
-in Python, which cost a good share of a small request's time in the API process.
+in Python, which cost a good share of a small request's time in the API process. Its
+responses leave in one write where uvicorn makes two (``_CoalescingTransport``).
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from typing import Any
 
 from uvicorn.config import Config
@@ -33,6 +35,91 @@ _TOO_LARGE = (
     b"connection: close\r\n\r\n"
     b"Request header fields too large"
 )
+
+
+_RESPONSE_HEAD_START = b"HTTP/1.1 "
+_HEAD_END = b"\r\n\r\n"
+
+
+class _CoalescingTransport(asyncio.Transport):
+    """The connection's transport, sending a response's head together with its body.
+
+    uvicorn writes the status line and headers, then the body, as two writes: two send
+    calls, two TCP segments (the socket has TCP_NODELAY), and the client woken twice for
+    one response. A head is held here until the next write, which the body's is in the
+    same step of the event loop; one that nothing follows (a 204, a HEAD) leaves at the
+    next iteration.
+    """
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__()
+        self._transport = transport
+        self._loop = loop
+        self._held: bytes | None = None
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        chunk = bytes(data)
+        if self._held is not None:
+            chunk, self._held = self._held + chunk, None
+        elif chunk.startswith(_RESPONSE_HEAD_START) and chunk.endswith(_HEAD_END):
+            self._held = chunk
+            self._loop.call_soon(self._flush)
+            return
+        self._transport.write(chunk)
+
+    def writelines(self, list_of_data: Iterable[bytes | bytearray | memoryview]) -> None:
+        self.write(b"".join(bytes(data) for data in list_of_data))
+
+    def _flush(self) -> None:
+        if self._held is not None:
+            held, self._held = self._held, None
+            if not self._transport.is_closing():
+                self._transport.write(held)
+
+    def close(self) -> None:
+        self._flush()
+        self._transport.close()
+
+    def abort(self) -> None:
+        self._held = None
+        self._transport.abort()
+
+    def is_closing(self) -> bool:
+        return self._transport.is_closing()
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return self._transport.get_extra_info(name, default)
+
+    def pause_reading(self) -> None:
+        self._transport.pause_reading()
+
+    def resume_reading(self) -> None:
+        self._transport.resume_reading()
+
+    def is_reading(self) -> bool:
+        return self._transport.is_reading()
+
+    def set_write_buffer_limits(self, high: int | None = None, low: int | None = None) -> None:
+        self._transport.set_write_buffer_limits(high, low)
+
+    def get_write_buffer_size(self) -> int:
+        return self._transport.get_write_buffer_size() + len(self._held or b"")
+
+    def get_write_buffer_limits(self) -> tuple[int, int]:
+        return self._transport.get_write_buffer_limits()
+
+    def can_write_eof(self) -> bool:
+        return self._transport.can_write_eof()
+
+    def write_eof(self) -> None:
+        self._flush()
+        self._transport.write_eof()
+
+    def set_protocol(self, protocol: asyncio.BaseProtocol) -> None:
+        self._transport.set_protocol(protocol)
+
+    def get_protocol(self) -> asyncio.BaseProtocol:
+        return self._transport.get_protocol()
 
 
 class BoundedHttpToolsProtocol(HttpToolsProtocol):
@@ -58,7 +145,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         """The last bytes of the head so far: its blank line may straddle two reads."""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
+        super().connection_made(_CoalescingTransport(transport, self.loop))
         self._arm_head_deadline()
 
     def data_received(self, data: bytes) -> None:
