@@ -257,23 +257,32 @@ _RECORDS = """
     ORDER BY r.position
 """
 
+
+def _insert_from_records(source_column: str, source_type: str) -> str:
+    """The INSERT of a source's records (an account's or an archive's, named by its id
+    column), read from the JSON parameter ``_RECORDS`` unpacks."""
+    return (
+        f"""
+INSERT INTO datapoints AS d (
+    id, tenant_id, user_id, {source_column}, source_type, provider_id, kind, reference,
+    effective_date, payload, account_created_at, created_at, updated_at, last_task_id
+)
+SELECT r.id, CAST(%(tenant_id)s AS text), CAST(%(user_id)s AS text),
+       CAST(%({source_column})s AS text), '{source_type}', CAST(%(provider_id)s AS text),
+       r.kind, r.reference, r.effective_date, r.payload,
+       CAST(%(source_created_at)s AS timestamptz), CAST(%(now)s AS timestamptz),
+       CAST(%(now)s AS timestamptz), CAST(%(task_id)s AS text)
+"""
+        + _RECORDS
+    )
+
+
 # One statement for a sync's records, built once and run on the driver (no SQLAlchemy
 # execution or result rows: about half the CPU of a session's): one round trip and one
 # plan, where a row per statement cost a round trip (and a wake-up of the server) per
 # record.
 _UPSERT = (
-    """
-INSERT INTO datapoints AS d (
-    id, tenant_id, user_id, account_id, source_type, provider_id, kind, reference,
-    effective_date, payload, account_created_at, created_at, updated_at, last_task_id
-)
-SELECT r.id, CAST(%(tenant_id)s AS text), CAST(%(user_id)s AS text),
-       CAST(%(account_id)s AS text), 'ACCOUNT', CAST(%(provider_id)s AS text),
-       r.kind, r.reference, r.effective_date, r.payload,
-       CAST(%(source_created_at)s AS timestamptz), CAST(%(now)s AS timestamptz),
-       CAST(%(now)s AS timestamptz), CAST(%(task_id)s AS text)
-"""
-    + _RECORDS
+    _insert_from_records("account_id", "ACCOUNT")
     + """
 ON CONFLICT ON CONSTRAINT uq_datapoints_source_record DO UPDATE SET
     payload = excluded.payload,
@@ -285,20 +294,8 @@ RETURNING d.id, d.kind, d.reference, (d.xmax = 0) AS inserted
 """
 ).encode()
 
-_INSERT = (
-    """
-INSERT INTO datapoints (
-    id, tenant_id, user_id, archive_id, source_type, provider_id, kind, reference,
-    effective_date, payload, account_created_at, created_at, updated_at, last_task_id
-)
-SELECT r.id, CAST(%(tenant_id)s AS text), CAST(%(user_id)s AS text),
-       CAST(%(archive_id)s AS text), 'ARCHIVE', CAST(%(provider_id)s AS text),
-       r.kind, r.reference, r.effective_date, r.payload,
-       CAST(%(source_created_at)s AS timestamptz), CAST(%(now)s AS timestamptz),
-       CAST(%(now)s AS timestamptz), CAST(%(task_id)s AS text)
-"""
-    + _RECORDS
-).encode()
+# An archive's records are read once: nothing to update.
+_INSERT = _insert_from_records("archive_id", "ARCHIVE").encode()
 
 
 def _parameters(

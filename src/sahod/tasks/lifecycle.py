@@ -117,12 +117,8 @@ async def finish_task(
     task.finished_at = now
     task.datapoints = kinds
     task.error_code = error_code
-    data = task_event(task, status=outcome, datapoints=kinds, errorCode=error_code)
-    if task.type is TaskType.UPDATE_ACCOUNT:
-        data = {**data, "monitorStatus": monitor_status, "dataPoints": kinds}
-        await emit(session, tenant_id, "ACCOUNT_SYNC_TASK_FINISHED", data, now)
-    else:
-        await emit(session, tenant_id, "TASK_FINISHED", data, now)
+    event_type, data = _finished_event(task, outcome, kinds, error_code, monitor_status)
+    await emit(session, tenant_id, event_type, data, now)
 
 
 async def finish_started_task(
@@ -146,6 +142,18 @@ async def finish_started_task(
     )
     if task is None:
         return None
+    return _finished_event(task, outcome, kinds, error_code, monitor_status)
+
+
+def _finished_event(
+    task: Task,
+    outcome: TaskOutcome,
+    kinds: list[str],
+    error_code: str | None,
+    monitor_status: str | None,
+) -> tuple[str, dict[str, Any]]:
+    """A finished task's event: TASK_FINISHED, or for a sync ACCOUNT_SYNC_TASK_FINISHED
+    with the account's monitor status."""
     data = task_event(task, status=outcome, datapoints=kinds, errorCode=error_code)
     if task.type is TaskType.UPDATE_ACCOUNT:
         data = {**data, "monitorStatus": monitor_status, "dataPoints": kinds}
