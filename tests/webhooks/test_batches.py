@@ -9,7 +9,7 @@ import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import text
 
-from sahod.db import session_scope
+from sahod.db import driver_connection_of, session_scope
 from sahod.events.service import emit
 from sahod.runtime import Runtime
 from sahod.webhooks import delivery
@@ -31,7 +31,7 @@ async def test_a_batch_whose_worker_died_is_sent_again_once_its_lease_runs_out(
         await env.emit(tenant.id, "USER_CREATED", {"userId": "u-1"})
         async with session_scope(runtime.session_factory) as session:
             batch = await delivery.claim_batch(
-                session,
+                await driver_connection_of(session),
                 runtime.sealer,
                 tenant.id,
                 hook["id"],

@@ -25,12 +25,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 import procrastinate
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from sahod.config import Settings
-from sahod.db import session_scope
+from sahod.db import DriverConnection, driver_connection_of, read_pool_of, session_scope
 from sahod.kit.services import runtime_of
 from sahod.webhooks import delivery, sender
 from sahod.webhooks.repository import Due
@@ -59,14 +62,29 @@ SWEPT_WEBHOOKS = 100
 _DRAINING = "webhooks.draining"
 
 
+@asynccontextmanager
+async def _autocommit(runtime: Runtime) -> AsyncIterator[DriverConnection]:
+    """A connection on which each statement is a transaction of its own: a claim, or the
+    recording of a batch that leaves its webhook as it is, is one statement, and one round
+    trip with no BEGIN or COMMIT around it. Where sessions are bound to one connection
+    (not the worker's case), the statements run in a unit of work on it instead."""
+    bind = runtime.session_factory.kw.get("bind")
+    if isinstance(bind, AsyncEngine):
+        async with read_pool_of(bind).connection() as connection:
+            yield connection
+    else:
+        async with session_scope(runtime.session_factory) as session:
+            yield await driver_connection_of(session)
+
+
 async def _claim(
     runtime: Runtime, tenant_id: str, webhook_id: str, queued_ahead: int
 ) -> delivery.Batch | None:
     # No transaction stays open across the requests: a slow receiver must not hold a
     # connection or a row lock for up to the timeout.
-    async with session_scope(runtime.session_factory) as session:
-        return await delivery.claim_batch(
-            session,
+    async with _autocommit(runtime) as connection:
+        batch = await delivery.claim_batch(
+            connection,
             runtime.sealer,
             tenant_id,
             webhook_id,
@@ -76,6 +94,10 @@ async def _claim(
             concurrency=SENDS_PER_RECEIVER,
             queued_ahead=queued_ahead,
         )
+    if batch is not None and delivery.needs_payloads(batch):
+        async with session_scope(runtime.session_factory) as session:
+            batch = await delivery.with_payloads(session, batch)
+    return batch
 
 
 async def _send_and_record(
@@ -94,8 +116,14 @@ async def _send_and_record(
             return delivery.Sent(item=item, attempted_at=attempted_at, outcome=outcome)
 
     sent = await asyncio.gather(*(send(item) for item in batch.items))
-    async with session_scope(runtime.session_factory) as session:
-        failed = await delivery.record_batch(session, batch, sent, clock.now(), settings)
+    if delivery.records_alone(batch, sent):
+        async with _autocommit(runtime) as connection:
+            failed = await delivery.record_outcomes_alone(
+                connection, batch, sent, clock.now(), settings
+            )
+    else:
+        async with session_scope(runtime.session_factory) as session:
+            failed = await delivery.record_batch(session, batch, sent, clock.now(), settings)
     if failed:
         errors = {str(s.outcome.error) for s in sent if not s.outcome.succeeded}
         log.info(
