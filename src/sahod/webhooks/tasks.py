@@ -100,9 +100,9 @@ async def _claim(
     return batch
 
 
-async def _send_and_record(
+async def _send(
     runtime: Runtime, batch: delivery.Batch, gate: asyncio.Semaphore
-) -> None:
+) -> tuple[delivery.Batch, list[delivery.Sent]]:
     clock, settings = runtime.clock, runtime.settings
     client = sender.client_for(runtime, production=batch.production)
 
@@ -115,7 +115,11 @@ async def _send_and_record(
             outcome = await sender.send(client, batch.receiver.url, item.body, headers, settings)
             return delivery.Sent(item=item, attempted_at=attempted_at, outcome=outcome)
 
-    sent = await asyncio.gather(*(send(item) for item in batch.items))
+    return batch, await asyncio.gather(*(send(item) for item in batch.items))
+
+
+async def _record(runtime: Runtime, batch: delivery.Batch, sent: list[delivery.Sent]) -> None:
+    clock, settings = runtime.clock, runtime.settings
     if delivery.records_alone(batch, sent):
         async with _autocommit(runtime) as connection:
             failed = await delivery.record_outcomes_alone(
@@ -135,34 +139,48 @@ async def _send_and_record(
 
 
 async def _drain_pass(runtime: Runtime, tenant_id: str, webhook_id: str) -> bool:
-    """Claim, send and record batches (up to ``BATCHES_OUT`` at once) until none is due;
-    False when nothing of the webhook was due."""
+    """Claim, send and record batches until none is due (up to ``BATCHES_OUT`` being sent
+    at once, and as many being recorded); False when nothing of the webhook was due.
+
+    A batch's recording does not hold up the next claim: both round trips overlap the
+    requests of the batches still out, so the receiver is not left idle through them."""
     gate = asyncio.Semaphore(SENDS_PER_RECEIVER)
-    out: set[asyncio.Task[None]] = set()
+    sending: set[asyncio.Task[tuple[delivery.Batch, list[delivery.Sent]]]] = set()
+    recording: set[asyncio.Task[None]] = set()
+
+    async def settle(*, at_most: int) -> None:
+        """Until at most ``at_most`` batches are being sent and as many recorded; a batch
+        sent is recorded next. A failure of Sahod's own (the database) ends the job."""
+        while len(sending) > at_most or len(recording) > at_most:
+            done, _ = await asyncio.wait(
+                [*sending, *recording], return_when=asyncio.FIRST_COMPLETED
+            )
+            for recorded in [task for task in recording if task in done]:
+                recording.discard(recorded)
+                recorded.result()
+            for sent_out in [task for task in sending if task in done]:
+                sending.discard(sent_out)
+                batch, sent = sent_out.result()
+                recording.add(asyncio.create_task(_record(runtime, batch, sent)))
+
     claimed = False
     try:
         while True:
-            batch = await _claim(runtime, tenant_id, webhook_id, len(out) * BATCH_SIZE)
+            batch = await _claim(runtime, tenant_id, webhook_id, len(sending) * BATCH_SIZE)
             if batch is None:
                 break
             claimed = True
-            out.add(asyncio.create_task(_send_and_record(runtime, batch, gate)))
+            sending.add(asyncio.create_task(_send(runtime, batch, gate)))
             if len(batch.items) < BATCH_SIZE:
                 # All that was due: what comes due meanwhile has a wake-up of its own, or is
                 # what drain() claims once more after letting go.
                 break
-            if len(out) >= BATCHES_OUT:
-                done, out = await asyncio.wait(out, return_when=asyncio.FIRST_COMPLETED)
-                for task in done:
-                    task.result()  # a failure of Sahod's own (the database) ends the job
-        while out:
-            done, out = await asyncio.wait(out, return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                task.result()
+            await settle(at_most=BATCHES_OUT - 1)
+        await settle(at_most=0)
     finally:
         # After a failure, the batches still out are let go: their deliveries stay leased
         # and are sent again once the lease runs out, as after a crash.
-        for task in out:
+        for task in (*sending, *recording):
             task.cancel()
     return claimed
 
