@@ -134,3 +134,28 @@ async def test_a_burst_to_one_webhook_wakes_it_a_handful_of_times_and_every_even
     assert len({post.event_id for post in receiver.posts}) == 1000
     for client in idle._clients:
         await client.aclose()
+
+
+async def test_an_event_whose_wake_up_is_missed_right_after_a_drain_still_arrives_at_once(
+    delivery_runtime: Runtime,
+) -> None:
+    """The worker can miss the notification of the wake-up an event relies on; the drain
+    before it looks again shortly after, so the event does not wait for the next poll."""
+    env = Env(runtime=delivery_runtime, _clients=[])  # no worker: nobody polls for jobs
+    async with Receiver() as receiver:
+        tenant = await env.tenant()
+        hook = await tenant.create_webhook(receiver.url, "s3cret-s3cret")
+        await env.emit(tenant.id, "USER_CREATED", {"userId": "u-1"})
+        await drain(delivery_runtime, tenant.id, hook["id"])
+        assert [post.json()["data"]["userId"] for post in receiver.posts] == ["u-1"]
+        await env.emit(tenant.id, "USER_CREATED", {"userId": "u-2"})
+        async with session_scope(delivery_runtime.session_factory) as session:
+            # Its wake-up, never fetched: as good as missed.
+            await session.execute(
+                text("DELETE FROM procrastinate_jobs WHERE args->>'webhook_id' = :id"),
+                {"id": hook["id"]},
+            )
+        posts = await receiver.wait_for(lambda p: len(p) == 2, within=2.0)
+        assert [post.json()["data"]["userId"] for post in posts] == ["u-1", "u-2"]
+    for client in env._clients:
+        await client.aclose()

@@ -58,8 +58,17 @@ receiver is not left idle through the database's round trips. A batch's lease co
 requests queued ahead of it (see ``delivery.lease_seconds``): four timeouts for the first
 (a minute by default), six for the second, after which a killed worker's batches are sent
 again."""
+RECHECK_AFTER = 0.05
+"""A webhook that a drain sent something to is drained once more this many seconds later.
+An event's transaction relies on a wake-up already waiting (``delivery.FRESH_WAKE_UP``),
+and procrastinate's worker can miss that wake-up's notification (it clears its flag after
+a fetch that found nothing) and find it only at its next poll, seconds later: the events
+relying on it would wait up to ``FRESH_WAKE_UP`` while events keep coming, and the last
+ones of a stream until that poll. The second look sends them; it holds no worker slot,
+comes again while it finds something, and costs two claims when it finds nothing."""
 SWEPT_WEBHOOKS = 100
 _DRAINING = "webhooks.draining"
+_RECHECKS = "webhooks.rechecks"
 
 
 @asynccontextmanager
@@ -186,21 +195,48 @@ async def _drain_pass(runtime: Runtime, tenant_id: str, webhook_id: str) -> bool
 
 
 async def drain(runtime: Runtime, tenant_id: str, webhook_id: str) -> None:
-    """Send the webhook's due deliveries, batch after batch, until none is due."""
+    """Send the webhook's due deliveries, batch after batch, until none is due; then, when
+    it sent any, look once more a little later (see ``RECHECK_AFTER``)."""
     draining = runtime.extras.setdefault(_DRAINING, set())
     assert isinstance(draining, set)
     key = (tenant_id, webhook_id)
+    sent_any = False
     while True:
         if key in draining:
             return  # the loop already draining it takes this job's delivery too
         draining.add(key)
         try:
-            await _drain_pass(runtime, tenant_id, webhook_id)
+            sent_any = await _drain_pass(runtime, tenant_id, webhook_id) or sent_any
         finally:
             draining.discard(key)
         # Once more after letting go: a job that found the loop busy has just ended.
         if not await _drain_pass(runtime, tenant_id, webhook_id):
-            return
+            break
+        sent_any = True
+    if sent_any:
+        _recheck_later(runtime, key)
+
+
+def _recheck_later(runtime: Runtime, key: tuple[str, str]) -> None:
+    """One drain of the webhook ``RECHECK_AFTER`` from now, outside any job (it holds no
+    worker slot), unless one is already coming."""
+    rechecks = runtime.extras.setdefault(_RECHECKS, {})
+    assert isinstance(rechecks, dict)
+    if key in rechecks:
+        return
+
+    async def recheck() -> None:
+        try:
+            await asyncio.sleep(RECHECK_AFTER)
+        finally:
+            del rechecks[key]
+        try:
+            await drain(runtime, *key)
+        except Exception:
+            # The job of each delivery left, or else the sweep, still sends it.
+            log.exception("the second look at webhook %s failed", key[1])
+
+    rechecks[key] = asyncio.create_task(recheck())
 
 
 async def deliver(
