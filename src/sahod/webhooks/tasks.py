@@ -8,7 +8,9 @@ webhook: it claims up to ``BATCH_SIZE`` due deliveries at a time (``FOR UPDATE S
 LOCKED``, a lease on ``next_attempt_at``), sends them concurrently (at most
 ``SENDS_PER_RECEIVER`` at once, over the worker's kept-alive connections, each within the
 timeout), and records every outcome in one statement, until nothing of the webhook is due;
-the next batch is claimed while one is being sent (``BATCHES_OUT``).
+the next batch is claimed, and the last one recorded, while one is being sent
+(``BATCHES_OUT``). The claim, and the recording of a batch that leaves its webhook as it
+is, are single statements on an autocommit connection: one round trip each.
 A wake-up that finds nothing due (its deliveries were drained by another) just ends.
 
 One webhook drains in one loop per process: a job for a webhook already draining here
@@ -49,8 +51,9 @@ SENDS_PER_RECEIVER = 20
 """Requests in flight to one webhook from one worker process."""
 BATCH_SIZE = 50
 """Deliveries per claim: two and a half rounds of requests, so that a claim and a recording
-(two transactions) serve 50 deliveries, not 20 (a backlog drains at ~5,000/s here instead
-of ~2,900/s). At most ``BATCHES_OUT * BATCH_SIZE`` are sent twice when a worker is killed."""
+(a statement each) serve 50 deliveries, not 20. At most ``BATCHES_OUT * BATCH_SIZE`` are
+sent twice when a worker is killed. 100 was not clearly faster here (the database is a
+few per cent of the worker's time now, the rest aiohttp's own) and doubles the leases."""
 BATCHES_OUT = 2
 """Batches of one webhook out at once in its drain loop, sharing its ``SENDS_PER_RECEIVER``:
 the next batch is claimed, and the last one recorded, while one is being sent, so the
