@@ -9,7 +9,7 @@ import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import text
 
-from sahod.db import session_scope
+from sahod.db import driver_connection_of, session_scope
 from sahod.events.service import emit
 from sahod.runtime import Runtime
 from sahod.webhooks import delivery
@@ -31,7 +31,7 @@ async def test_a_batch_whose_worker_died_is_sent_again_once_its_lease_runs_out(
         await env.emit(tenant.id, "USER_CREATED", {"userId": "u-1"})
         async with session_scope(runtime.session_factory) as session:
             batch = await delivery.claim_batch(
-                session,
+                await driver_connection_of(session),
                 runtime.sealer,
                 tenant.id,
                 hook["id"],
@@ -133,4 +133,29 @@ async def test_a_burst_to_one_webhook_wakes_it_a_handful_of_times_and_every_even
     assert all(d.attempt_count == 1 for d in found)
     assert len({post.event_id for post in receiver.posts}) == 1000
     for client in idle._clients:
+        await client.aclose()
+
+
+async def test_an_event_whose_wake_up_is_missed_right_after_a_drain_still_arrives_at_once(
+    delivery_runtime: Runtime,
+) -> None:
+    """The worker can miss the notification of the wake-up an event relies on; the drain
+    before it looks again shortly after, so the event does not wait for the next poll."""
+    env = Env(runtime=delivery_runtime, _clients=[])  # no worker: nobody polls for jobs
+    async with Receiver() as receiver:
+        tenant = await env.tenant()
+        hook = await tenant.create_webhook(receiver.url, "s3cret-s3cret")
+        await env.emit(tenant.id, "USER_CREATED", {"userId": "u-1"})
+        await drain(delivery_runtime, tenant.id, hook["id"])
+        assert [post.json()["data"]["userId"] for post in receiver.posts] == ["u-1"]
+        await env.emit(tenant.id, "USER_CREATED", {"userId": "u-2"})
+        async with session_scope(delivery_runtime.session_factory) as session:
+            # Its wake-up, never fetched: as good as missed.
+            await session.execute(
+                text("DELETE FROM procrastinate_jobs WHERE args->>'webhook_id' = :id"),
+                {"id": hook["id"]},
+            )
+        posts = await receiver.wait_for(lambda p: len(p) == 2, within=2.0)
+        assert [post.json()["data"]["userId"] for post in posts] == ["u-1", "u-2"]
+    for client in env._clients:
         await client.aclose()

@@ -34,7 +34,8 @@ async def emit_many(
     now: datetime,
 ) -> list[Event]:
     """Several events of one change, (type, data) each, in this order: written in one
-    statement, then each fanned out to its webhooks as ``emit`` does."""
+    statement, then fanned out to their webhooks together (one query of subscribers, one
+    insert of deliveries, whatever the number of events)."""
     if not events:
         return []
     written = [
@@ -42,8 +43,7 @@ async def emit_many(
         for event_type, data in events
     ]
     await repository.add_events(session, written)
-    for event in written:
-        await webhooks.fan_out(session, tenant_id, envelope_of(event), now)
+    await webhooks.fan_out_many(session, tenant_id, [envelope_of(e) for e in written], now)
     return written
 
 

@@ -23,6 +23,7 @@ from sahod.config import Settings
 from sahod.datapoints import repository as datapoints_repository
 from sahod.datapoints.kinds import DataPointKind
 from sahod.datapoints.service import wire_item
+from sahod.db import DriverConnection, driver_connection_of
 from sahod.errors import InvalidParameters, MissingResource
 from sahod.kit import jobs
 from sahod.kit.crypto import Sealer
@@ -65,31 +66,53 @@ async def fan_out(
     session: AsyncSession, tenant_id: str, envelope: dict[str, Any], written_at: datetime
 ) -> int:
     """One delivery per active webhook of the tenant that wants the event, each webhook
-    woken up.
+    woken up (``fan_out_many`` of one event)."""
+    return await fan_out_many(session, tenant_id, [envelope], written_at)
 
-    ``envelope`` is the event's webhook body (``id``, ``type``, ``data``…), as the events
-    package writes it; webhooks knows nothing else of events.
+
+async def fan_out_many(
+    session: AsyncSession,
+    tenant_id: str,
+    envelopes: Sequence[dict[str, Any]],
+    written_at: datetime,
+) -> int:
+    """Events of one change, in their order: one delivery per event and active webhook of
+    the tenant that wants it, then each such webhook woken up; how many deliveries.
+
+    One subscribers query, one insert and one wake-up statement, however many events (a
+    linked account's sync emits seven): the deliveries are those, and in the order, of the
+    events fanned out one by one. ``envelope``: an event's webhook body (``id``, ``type``,
+    ``data``…), as the events package writes it; webhooks knows nothing else of events.
     """
-    event_id, event_type = str(envelope["id"]), str(envelope["type"])
-    subscribers = await repository.subscribers(session, tenant_id, event_type)
+    if not envelopes:
+        return 0
+    event_types = list(dict.fromkeys(str(envelope["type"]) for envelope in envelopes))
+    subscribers = await repository.subscribers(session, tenant_id, event_types)
     if not subscribers:
         return 0
-    body = orjson.dumps(envelope)
-    data = envelope.get("data") or {}
-    wants_payload = event_type in PAYLOAD_EVENTS and bool(data.get("taskId"))
-    deliveries = [
-        _new_delivery(
-            tenant_id,
-            subscriber.id,
-            event_id,
-            event_type,
-            body,
-            wants_payload and subscriber.include_payload,
-            written_at,
+    deliveries: list[dict[str, Any]] = []
+    for envelope in envelopes:
+        event_id, event_type = str(envelope["id"]), str(envelope["type"])
+        wanting = [s for s in subscribers if s.wants(event_type)]
+        if not wanting:
+            continue
+        body = orjson.dumps(envelope)
+        data = envelope.get("data") or {}
+        wants_payload = event_type in PAYLOAD_EVENTS and bool(data.get("taskId"))
+        deliveries.extend(
+            _new_delivery(
+                tenant_id,
+                subscriber.id,
+                event_id,
+                event_type,
+                body,
+                wants_payload and subscriber.include_payload,
+                written_at,
+            )
+            for subscriber in wanting
         )
-        for subscriber in subscribers
-    ]
-    await _add_and_defer(session, tenant_id, deliveries)
+    if deliveries:
+        await _add_and_defer(session, tenant_id, deliveries)
     return len(deliveries)
 
 
@@ -131,7 +154,7 @@ async def _wake_now(session: AsyncSession, tenant_id: str, webhook_ids: list[str
     """In the caller's transaction: each webhook drained once it commits, by a wake-up
     already waiting or by a new one."""
     await repository.wake(
-        session,
+        await driver_connection_of(session),
         tenant_id,
         [(webhook_id, None) for webhook_id in webhook_ids],
         queue=jobs.DEFAULT_QUEUE,
@@ -207,7 +230,7 @@ async def webhook_of(session: AsyncSession, tenant_id: str, delivery_id: str) ->
 
 
 async def claim_batch(
-    session: AsyncSession,
+    connection: DriverConnection,
     sealer: Sealer,
     tenant_id: str,
     webhook_id: str,
@@ -218,31 +241,17 @@ async def claim_batch(
     concurrency: int,
     queued_ahead: int = 0,
 ) -> Batch | None:
-    """Up to ``size`` due deliveries of the webhook, leased to this worker; None when
-    there is nothing to send (no due delivery, or the webhook is gone or inactive).
-    ``queued_ahead``: requests of this worker that go before these (the lease covers them)."""
-    # The deliveries first: an empty claim (a wake-up finding its work done) is one
-    # statement. A deleted webhook has no deliveries left (they cascade).
+    """Up to ``size`` due deliveries of the webhook, leased to this worker, in one statement
+    (an autocommit connection commits the lease with it); None when there is nothing to
+    send (no due delivery, or the webhook is gone or inactive: its waiting deliveries then
+    fail). ``queued_ahead``: requests of this worker that go before these (the lease covers
+    them). Bodies still waiting for their data points: ``with_payloads``."""
     lease_until = now + timedelta(seconds=lease_seconds(settings, size, concurrency, queued_ahead))
-    items = await repository.claim_due(session, tenant_id, webhook_id, now, lease_until, size)
-    if not items:
+    receiver, items = await repository.claim(
+        connection, tenant_id, webhook_id, now, lease_until, size
+    )
+    if receiver is None or not items:
         return None
-    receiver = await repository.receiver(session, tenant_id, webhook_id)
-    if receiver is None:
-        return None
-    if not receiver.active:
-        # The claimed deliveries fail with the others (this transaction holds their locks).
-        await repository.give_up_pending(
-            session, tenant_id, webhook_id, "the webhook is not active", now
-        )
-        return None
-    for index, item in enumerate(items):
-        if item.needs_payload:
-            # Built once, at the first attempt, then kept: every retry sends the same bytes.
-            body = await repository.store_body(
-                session, tenant_id, item.id, await _with_payload(session, tenant_id, item.body)
-            )
-            items[index] = replace(item, body=body, needs_payload=False)
     context = sealing_context(webhook_id)
     keys = [sealer.open(receiver.secret_sealed, context).decode()]
     if (
@@ -257,6 +266,24 @@ async def claim_batch(
         secrets=keys,
         production=receiver.mode == TenantMode.PRODUCTION.value,
     )
+
+
+def needs_payloads(batch: Batch) -> bool:
+    return any(item.needs_payload for item in batch.items)
+
+
+async def with_payloads(session: AsyncSession, batch: Batch) -> Batch:
+    """The batch with every body complete: a TASK_FINISHED body gets its task's data points
+    at the first attempt, then keeps them (every retry sends the same bytes)."""
+    tenant_id = batch.receiver.tenant_id
+    items = list(batch.items)
+    for index, item in enumerate(items):
+        if item.needs_payload:
+            body = await repository.store_body(
+                session, tenant_id, item.id, await _with_payload(session, tenant_id, item.body)
+            )
+            items[index] = replace(item, body=body, needs_payload=False)
+    return replace(batch, items=items)
 
 
 async def _with_payload(session: AsyncSession, tenant_id: str, body: bytes) -> bytes:
@@ -311,6 +338,39 @@ class Sent:
     outcome: Outcome
 
 
+def records_alone(batch: Batch, sent: Sequence[Sent]) -> bool:
+    """Whether the batch's outcomes leave its webhook as it is (the usual case: a healthy
+    webhook with no 410 and not every request failed): then ``record_outcomes_alone``
+    records them, with no transaction around, and otherwise ``record_batch``."""
+    failed = [s for s in sent if not s.outcome.succeeded]
+    return (
+        batch.receiver.failing_since is None
+        and not any(s.outcome.status_code == 410 for s in failed)
+        and not (failed and len(failed) == len(sent))
+    )
+
+
+async def record_outcomes_alone(
+    connection: DriverConnection,
+    batch: Batch,
+    sent: Sequence[Sent],
+    now: datetime,
+    settings: Settings,
+) -> int:
+    """Stores the attempts of a batch that leaves its webhook as it is (see
+    ``records_alone``) in one statement, a transaction of its own on an autocommit
+    connection, and then the wake-ups of its retries; returns how many failed.
+
+    Should the process die between the two, the retries are still due and the sweep
+    sends them: no promise rests on the wake-up committing with the outcomes.
+    """
+    tenant_id, webhook_id = batch.receiver.tenant_id, batch.receiver.webhook_id
+    columns = _outcome_columns(sent, None, now, settings)
+    rescheduled = await repository.record_outcomes(connection, tenant_id, now, columns)
+    await _wake_for_retries(connection, tenant_id, webhook_id, rescheduled)
+    return sum(1 for s in sent if not s.outcome.succeeded)
+
+
 async def record_batch(
     session: AsyncSession, batch: Batch, sent: Sequence[Sent], now: datetime, settings: Settings
 ) -> int:
@@ -341,6 +401,22 @@ async def record_batch(
         # A healthy webhook (the usual case) is not rewritten on every batch.
         await repository.note_success(session, tenant_id, webhook_id)
 
+    connection = await driver_connection_of(session)
+    columns = _outcome_columns(sent, disabled, now, settings)
+    rescheduled = await repository.record_outcomes(connection, tenant_id, now, columns)
+    await _wake_for_retries(connection, tenant_id, webhook_id, rescheduled)
+    if disabled is not None:
+        await repository.give_up_pending(
+            session, tenant_id, webhook_id, f"the webhook was disabled: {disabled}", now
+        )
+    return len(failed)
+
+
+def _outcome_columns(
+    sent: Sequence[Sent], disabled: str | None, now: datetime, settings: Settings
+) -> dict[str, list[Any]]:
+    """The parallel lists ``repository.record_outcomes`` takes: each delivery's next state
+    (done, a retry on the schedule, or given up when ``disabled`` says why) and attempt."""
     columns: dict[str, list[Any]] = {
         name: []
         for name in (
@@ -376,23 +452,27 @@ async def record_batch(
         columns["durations"].append(outcome.duration_ms)
         columns["succeeded"].append(outcome.succeeded)
         columns["responses"].append(outcome.response)
-    rescheduled = await repository.record_outcomes(session, tenant_id, now, columns)
-    if rescheduled:
-        # The wake-ups for the retries: each claims whatever of the webhook is due by then.
-        wake_ups = retry_wake_ups([at for _, _, at in rescheduled], RETRY_WAKE_WINDOW)
-        await repository.wake(
-            session,
-            tenant_id,
-            [(webhook_id, at) for at in wake_ups],
-            queue=jobs.DEFAULT_QUEUE,
-            window=RETRY_WAKE_WINDOW,
-            fresh=FRESH_WAKE_UP,
-        )
-    if disabled is not None:
-        await repository.give_up_pending(
-            session, tenant_id, webhook_id, f"the webhook was disabled: {disabled}", now
-        )
-    return len(failed)
+    return columns
+
+
+async def _wake_for_retries(
+    connection: DriverConnection,
+    tenant_id: str,
+    webhook_id: str,
+    rescheduled: Sequence[tuple[str, int, datetime]],
+) -> None:
+    """The wake-ups for the retries: each claims whatever of the webhook is due by then."""
+    if not rescheduled:
+        return
+    wake_ups = retry_wake_ups([at for _, _, at in rescheduled], RETRY_WAKE_WINDOW)
+    await repository.wake(
+        connection,
+        tenant_id,
+        [(webhook_id, at) for at in wake_ups],
+        queue=jobs.DEFAULT_QUEUE,
+        window=RETRY_WAKE_WINDOW,
+        fresh=FRESH_WAKE_UP,
+    )
 
 
 async def due_webhooks(session: AsyncSession, now: datetime, limit: int) -> list[tuple[str, str]]:

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Delete, Select, Update, delete, func, insert, select, text, update
+from sqlalchemy import Delete, Select, Update, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sahod.db import DriverConnection
 from sahod.kit.pagination import PageRequest, keyset
-from sahod.tenants.models import Tenant
 from sahod.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 from sahod.webhooks.schemas import ALL_EVENTS
 
@@ -28,6 +28,10 @@ class Subscriber:
 
     id: str
     include_payload: bool
+    event_types: frozenset[str]
+
+    def wants(self, event_type: str) -> bool:
+        return event_type in self.event_types or ALL_EVENTS in self.event_types
 
 
 _Scoped = type[Webhook] | type[WebhookDelivery] | type[WebhookAttempt]
@@ -85,17 +89,25 @@ async def delete_webhook(session: AsyncSession, tenant_id: str, webhook_id: str)
     return result.first() is not None
 
 
-async def subscribers(session: AsyncSession, tenant_id: str, event_type: str) -> list[Subscriber]:
-    """The tenant's active webhooks that want this event type."""
+async def subscribers(
+    session: AsyncSession, tenant_id: str, event_types: Sequence[str]
+) -> list[Subscriber]:
+    """The tenant's active webhooks that want any of these event types, oldest first."""
     rows = await session.execute(
         _webhooks(tenant_id)
-        .with_only_columns(Webhook.id, Webhook.include_payload)
+        .with_only_columns(Webhook.id, Webhook.include_payload, Webhook.event_types)
         .where(
             Webhook.active.is_(True),
-            Webhook.event_types.overlap([event_type, ALL_EVENTS]),
+            Webhook.event_types.overlap([*event_types, ALL_EVENTS]),
         )
+        .order_by(Webhook.seq)
     )
-    return [Subscriber(id=row.id, include_payload=row.include_payload) for row in rows]
+    return [
+        Subscriber(
+            id=row.id, include_payload=row.include_payload, event_types=frozenset(row.event_types)
+        )
+        for row in rows
+    ]
 
 
 _ADD_DELIVERIES = insert(WebhookDelivery)
@@ -323,73 +335,86 @@ async def webhook_of_delivery(
     return found.scalar_one_or_none()
 
 
-async def receiver(session: AsyncSession, tenant_id: str, webhook_id: str) -> Receiver | None:
-    row = (
-        await session.execute(
-            _webhooks(tenant_id)
-            .with_only_columns(
-                Webhook.url,
-                Webhook.active,
-                Webhook.secret_sealed,
-                Webhook.previous_secret_sealed,
-                Webhook.previous_secret_until,
-                Webhook.failing_since,
-                Tenant.mode,
-            )
-            .join(Tenant, Tenant.id == Webhook.tenant_id)
-            .where(Webhook.id == webhook_id)
-        )
-    ).first()
-    if row is None:
-        return None
-    return Receiver(tenant_id, webhook_id, *row)
+# The claim, one statement (see ``claim``): the webhook (with its tenant's mode) and its
+# claimed deliveries, oldest first; an inactive webhook's waiting deliveries fail instead.
+# An UPDATE … RETURNING is atomic on its own: on an autocommit connection the lease commits
+# with it, in one round trip.
+_CLAIM = b"""
+WITH target AS (
+    SELECT w.url, w.active, w.secret_sealed, w.previous_secret_sealed,
+           w.previous_secret_until, w.failing_since, t.mode
+    FROM webhooks AS w JOIN tenants AS t ON t.id = w.tenant_id
+    WHERE w.tenant_id = %(tenant_id)s AND w.id = %(webhook_id)s
+), claimed AS (
+    UPDATE webhook_deliveries AS d SET next_attempt_at = %(lease_until)s
+    WHERE d.tenant_id = %(tenant_id)s AND d.id IN (
+        SELECT due.id FROM webhook_deliveries AS due
+        WHERE due.tenant_id = %(tenant_id)s AND due.webhook_id = %(webhook_id)s
+          AND due.status = 'PENDING' AND due.next_attempt_at <= %(now)s
+          AND (SELECT target.active FROM target)
+        ORDER BY due.seq
+        LIMIT %(limit)s
+        FOR UPDATE SKIP LOCKED
+    )
+    RETURNING d.seq, d.id, d.generation, d.schedule_step, d.body, d.needs_payload, d.event_id
+), given_up AS (
+    UPDATE webhook_deliveries AS d SET
+        status = 'FAILED', last_error = 'the webhook is not active', next_attempt_at = NULL,
+        updated_at = %(now)s
+    WHERE d.tenant_id = %(tenant_id)s AND d.id IN (
+        SELECT waiting.id FROM webhook_deliveries AS waiting
+        WHERE waiting.tenant_id = %(tenant_id)s AND waiting.webhook_id = %(webhook_id)s
+          AND waiting.status = 'PENDING' AND NOT (SELECT target.active FROM target)
+        FOR UPDATE SKIP LOCKED
+    )
+)
+SELECT target.url, target.active, target.secret_sealed, target.previous_secret_sealed,
+       target.previous_secret_until, target.failing_since, target.mode,
+       claimed.id, claimed.generation, claimed.schedule_step, claimed.body,
+       claimed.needs_payload, claimed.event_id
+FROM target LEFT JOIN claimed ON true
+ORDER BY claimed.seq
+"""
 
 
-async def claim_due(
-    session: AsyncSession,
+async def claim(
+    connection: DriverConnection,
     tenant_id: str,
     webhook_id: str,
     now: datetime,
     lease_until: datetime,
     limit: int,
-) -> list[Due]:
-    """Claims up to ``limit`` of the webhook's due deliveries, oldest first.
+) -> tuple[Receiver | None, list[Due]]:
+    """The webhook, and up to ``limit`` of its due deliveries claimed, oldest first, in one
+    statement.
 
     A claim is a lease: ``next_attempt_at`` moves to ``lease_until``, so a batch whose
     worker dies comes due again then (and the sweep claims it). ``SKIP LOCKED``: two
-    workers never wait on each other, and take different rows.
+    workers never wait on each other, and take different rows. The webhook is read, not
+    locked (every writer of both locks the webhook first). An inactive webhook claims
+    nothing: its waiting deliveries fail (those locked by a job in progress are skipped, as
+    in ``give_up_pending``). No receiver: the webhook is gone, its deliveries with it.
     """
-    due = (
-        _deliveries(tenant_id)
-        .with_only_columns(WebhookDelivery.id)
-        .where(
-            WebhookDelivery.webhook_id == webhook_id,
-            WebhookDelivery.status == "PENDING",
-            WebhookDelivery.next_attempt_at <= now,
-        )
-        .order_by(WebhookDelivery.seq)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-        .scalar_subquery()
+    cursor = await connection.execute(
+        _CLAIM,
+        {
+            "tenant_id": tenant_id,
+            "webhook_id": webhook_id,
+            "now": now,
+            "lease_until": lease_until,
+            "limit": limit,
+        },
     )
-    rows = await session.execute(
-        _update(WebhookDelivery, tenant_id)
-        .where(WebhookDelivery.id.in_(due))
-        .values(next_attempt_at=lease_until)
-        .returning(
-            WebhookDelivery.id,
-            WebhookDelivery.generation,
-            WebhookDelivery.schedule_step,
-            WebhookDelivery.body,
-            WebhookDelivery.needs_payload,
-            WebhookDelivery.event_id,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    return [
-        Due(r.id, r.generation, r.schedule_step, bytes(r.body), r.needs_payload, r.event_id)
-        for r in rows
+    rows = await cursor.fetchall()
+    if not rows:
+        return None, []
+    found = Receiver(tenant_id, webhook_id, *rows[0][:7])
+    items = [
+        Due(row[7], row[8], row[9], bytes(row[10]), row[11], row[12])
+        for row in rows
+        if row[7] is not None
     ]
+    return found, items
 
 
 # Wake-ups: a webhook's deliveries are the queue, and a job only says "drain this webhook
@@ -415,27 +440,25 @@ DELIVER_TASK = "sahod.webhooks.deliver"
 """The wake-up's task, written out in ``_WAKE`` as the index's condition names it (a bound
 parameter would keep the planner from the partial index)."""
 
-_WAKE = text(
-    """
+_WAKE = b"""
 SELECT count(*) FROM unnest(procrastinate_defer_jobs_v1(ARRAY(
-    SELECT ROW(:queue, 'sahod.webhooks.deliver', 0, NULL, NULL,
-               jsonb_build_object('tenant_id', CAST(:tenant_id AS text), 'webhook_id', w.id),
+    SELECT ROW(%(queue)s, 'sahod.webhooks.deliver', 0, NULL, NULL,
+               jsonb_build_object('tenant_id', CAST(%(tenant_id)s AS text), 'webhook_id', w.id),
                coalesce(w.at, now()))::procrastinate_job_to_defer_v1
-    FROM unnest(CAST(:webhook_ids AS text[]), CAST(:at AS timestamptz[])) AS w(id, at)
+    FROM unnest(CAST(%(webhook_ids)s AS text[]), CAST(%(at)s AS timestamptz[])) AS w(id, at)
     WHERE NOT EXISTS (
         SELECT 1 FROM procrastinate_jobs AS waiting
         WHERE waiting.status = 'todo' AND waiting.task_name = 'sahod.webhooks.deliver'
           AND waiting.args->>'webhook_id' = w.id
-          AND waiting.scheduled_at BETWEEN coalesce(w.at, now() - :fresh)
-                                       AND coalesce(w.at + :window, now())
+          AND waiting.scheduled_at BETWEEN coalesce(w.at, now() - CAST(%(fresh)s AS interval))
+                                       AND coalesce(w.at + CAST(%(window)s AS interval), now())
     )
 )))
 """
-)
 
 
 async def wake(
-    session: AsyncSession,
+    connection: DriverConnection,
     tenant_id: str,
     wake_ups: Sequence[tuple[str, datetime | None]],
     *,
@@ -443,11 +466,12 @@ async def wake(
     window: timedelta,
     fresh: timedelta,
 ) -> int:
-    """Adds, in the session's transaction, a wake-up job for each (webhook, when: None for
-    now) that no waiting one already covers; returns how many were added."""
+    """Adds, in the connection's transaction (or on its own, on an autocommit one), a
+    wake-up job for each (webhook, when: None for now) that no waiting one already covers;
+    returns how many were added."""
     if not wake_ups:
         return 0
-    added = await session.execute(
+    cursor = await connection.execute(
         _WAKE,
         {
             "queue": queue,
@@ -458,7 +482,9 @@ async def wake(
             "fresh": fresh,
         },
     )
-    return int(added.scalar_one())
+    row = await cursor.fetchone()
+    assert row is not None
+    return int(row[0])
 
 
 async def due_webhooks(session: AsyncSession, now: datetime, limit: int) -> list[tuple[str, str]]:
@@ -474,22 +500,22 @@ async def due_webhooks(session: AsyncSession, now: datetime, limit: int) -> list
 
 # One statement for a batch's outcomes: every delivery counted and moved on (unless a
 # redelivery took it over meanwhile: then only counted), and every attempt stored.
-_RECORD = text(
-    """
+_RECORD = b"""
 WITH outcome AS (
     SELECT * FROM unnest(
-        CAST(:ids AS text[]), CAST(:generations AS int[]), CAST(:statuses AS text[]),
-        CAST(:next_at AS timestamptz[]), CAST(:errors AS text[]), CAST(:last_errors AS text[]),
-        CAST(:retrying AS bool[]),
-        CAST(:attempt_ids AS text[]), CAST(:attempted_at AS timestamptz[]),
-        CAST(:status_codes AS int[]), CAST(:durations AS int[]), CAST(:succeeded AS bool[]),
-        CAST(:responses AS text[])
+        CAST(%(ids)s AS text[]), CAST(%(generations)s AS int[]),
+        CAST(%(statuses)s AS text[]), CAST(%(next_at)s AS timestamptz[]),
+        CAST(%(errors)s AS text[]), CAST(%(last_errors)s AS text[]),
+        CAST(%(retrying)s AS bool[]),
+        CAST(%(attempt_ids)s AS text[]), CAST(%(attempted_at)s AS timestamptz[]),
+        CAST(%(status_codes)s AS int[]), CAST(%(durations)s AS int[]),
+        CAST(%(succeeded)s AS bool[]), CAST(%(responses)s AS text[])
     ) AS o(id, generation, status, next_at, error, last_error, retrying, attempt_id,
            attempted_at, status_code, duration_ms, succeeded, response)
 ), moved AS (
     UPDATE webhook_deliveries AS d SET
         attempt_count = d.attempt_count + 1,
-        updated_at = :now,
+        updated_at = %(now)s,
         status = CASE WHEN d.generation = o.generation AND d.status = 'PENDING'
                       THEN o.status ELSE d.status END,
         next_attempt_at = CASE WHEN d.generation = o.generation AND d.status = 'PENDING'
@@ -501,30 +527,30 @@ WITH outcome AS (
         generation = CASE WHEN d.generation = o.generation AND d.status = 'PENDING'
                           AND o.retrying THEN d.generation + 1 ELSE d.generation END
     FROM outcome AS o
-    WHERE d.tenant_id = :tenant_id AND d.id = o.id
+    WHERE d.tenant_id = %(tenant_id)s AND d.id = o.id
     RETURNING d.id, d.generation, d.next_attempt_at, (d.generation <> o.generation) AS retried
 )
 , stored AS (
     INSERT INTO webhook_attempts (id, tenant_id, delivery_id, attempted_at, status_code,
                                   duration_ms, succeeded, error, response)
-    SELECT o.attempt_id, :tenant_id, o.id, o.attempted_at, o.status_code, o.duration_ms,
+    SELECT o.attempt_id, %(tenant_id)s, o.id, o.attempted_at, o.status_code, o.duration_ms,
            o.succeeded, CASE WHEN o.succeeded THEN NULL ELSE o.error END, o.response
     FROM outcome AS o JOIN moved AS m ON m.id = o.id
 )
 SELECT id, generation, next_attempt_at FROM moved WHERE retried
 """
-)
 
 
 async def record_outcomes(
-    session: AsyncSession, tenant_id: str, now: datetime, columns: dict[str, list[Any]]
+    connection: DriverConnection, tenant_id: str, now: datetime, columns: dict[str, list[Any]]
 ) -> list[tuple[str, int, datetime]]:
-    """Stores a batch's outcomes (parallel lists, see ``_RECORD``) in one statement.
+    """Stores a batch's outcomes (parallel lists, see ``_RECORD``) in one statement, in the
+    connection's transaction or, on an autocommit one, as a transaction of its own.
 
     Returns the deliveries that were rescheduled (id, new generation, when), for their jobs.
     """
-    rows = await session.execute(_RECORD, {"tenant_id": tenant_id, "now": now} | columns)
-    return [(row[0], row[1], row[2]) for row in rows]
+    cursor = await connection.execute(_RECORD, {"tenant_id": tenant_id, "now": now} | columns)
+    return [(row[0], row[1], row[2]) for row in await cursor.fetchall()]
 
 
 async def deliveries_of_events(

@@ -8,7 +8,9 @@ webhook: it claims up to ``BATCH_SIZE`` due deliveries at a time (``FOR UPDATE S
 LOCKED``, a lease on ``next_attempt_at``), sends them concurrently (at most
 ``SENDS_PER_RECEIVER`` at once, over the worker's kept-alive connections, each within the
 timeout), and records every outcome in one statement, until nothing of the webhook is due;
-the next batch is claimed while one is being sent (``BATCHES_OUT``).
+the next batch is claimed, and the last one recorded, while one is being sent
+(``BATCHES_OUT``). The claim, and the recording of a batch that leaves its webhook as it
+is, are single statements on an autocommit connection: one round trip each.
 A wake-up that finds nothing due (its deliveries were drained by another) just ends.
 
 One webhook drains in one loop per process: a job for a webhook already draining here
@@ -25,12 +27,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 import procrastinate
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from sahod.config import Settings
-from sahod.db import session_scope
+from sahod.db import DriverConnection, driver_connection_of, read_pool_of, session_scope
 from sahod.kit.services import runtime_of
 from sahod.webhooks import delivery, sender
 from sahod.webhooks.repository import Due
@@ -46,8 +51,9 @@ SENDS_PER_RECEIVER = 20
 """Requests in flight to one webhook from one worker process."""
 BATCH_SIZE = 50
 """Deliveries per claim: two and a half rounds of requests, so that a claim and a recording
-(two transactions) serve 50 deliveries, not 20 (a backlog drains at ~5,000/s here instead
-of ~2,900/s). At most ``BATCHES_OUT * BATCH_SIZE`` are sent twice when a worker is killed."""
+(a statement each) serve 50 deliveries, not 20. At most ``BATCHES_OUT * BATCH_SIZE`` are
+sent twice when a worker is killed. 100 was not clearly faster here (the database is a
+few per cent of the worker's time now, the rest aiohttp's own) and doubles the leases."""
 BATCHES_OUT = 2
 """Batches of one webhook out at once in its drain loop, sharing its ``SENDS_PER_RECEIVER``:
 the next batch is claimed, and the last one recorded, while one is being sent, so the
@@ -55,8 +61,32 @@ receiver is not left idle through the database's round trips. A batch's lease co
 requests queued ahead of it (see ``delivery.lease_seconds``): four timeouts for the first
 (a minute by default), six for the second, after which a killed worker's batches are sent
 again."""
+RECHECK_AFTER = 0.05
+"""A webhook that a drain sent something to is drained once more this many seconds later.
+An event's transaction relies on a wake-up already waiting (``delivery.FRESH_WAKE_UP``),
+and procrastinate's worker can miss that wake-up's notification (it clears its flag after
+a fetch that found nothing) and find it only at its next poll, seconds later: the events
+relying on it would wait up to ``FRESH_WAKE_UP`` while events keep coming, and the last
+ones of a stream until that poll. The second look sends them; it holds no worker slot,
+comes again while it finds something, and costs two claims when it finds nothing."""
 SWEPT_WEBHOOKS = 100
 _DRAINING = "webhooks.draining"
+_RECHECKS = "webhooks.rechecks"
+
+
+@asynccontextmanager
+async def _autocommit(runtime: Runtime) -> AsyncIterator[DriverConnection]:
+    """A connection on which each statement is a transaction of its own: a claim, or the
+    recording of a batch that leaves its webhook as it is, is one statement, and one round
+    trip with no BEGIN or COMMIT around it. Where sessions are bound to one connection
+    (not the worker's case), the statements run in a unit of work on it instead."""
+    bind = runtime.session_factory.kw.get("bind")
+    if isinstance(bind, AsyncEngine):
+        async with read_pool_of(bind).connection() as connection:
+            yield connection
+    else:
+        async with session_scope(runtime.session_factory) as session:
+            yield await driver_connection_of(session)
 
 
 async def _claim(
@@ -64,9 +94,9 @@ async def _claim(
 ) -> delivery.Batch | None:
     # No transaction stays open across the requests: a slow receiver must not hold a
     # connection or a row lock for up to the timeout.
-    async with session_scope(runtime.session_factory) as session:
-        return await delivery.claim_batch(
-            session,
+    async with _autocommit(runtime) as connection:
+        batch = await delivery.claim_batch(
+            connection,
             runtime.sealer,
             tenant_id,
             webhook_id,
@@ -76,11 +106,15 @@ async def _claim(
             concurrency=SENDS_PER_RECEIVER,
             queued_ahead=queued_ahead,
         )
+    if batch is not None and delivery.needs_payloads(batch):
+        async with session_scope(runtime.session_factory) as session:
+            batch = await delivery.with_payloads(session, batch)
+    return batch
 
 
-async def _send_and_record(
+async def _send(
     runtime: Runtime, batch: delivery.Batch, gate: asyncio.Semaphore
-) -> None:
+) -> tuple[delivery.Batch, list[delivery.Sent]]:
     clock, settings = runtime.clock, runtime.settings
     client = sender.client_for(runtime, production=batch.production)
 
@@ -93,9 +127,19 @@ async def _send_and_record(
             outcome = await sender.send(client, batch.receiver.url, item.body, headers, settings)
             return delivery.Sent(item=item, attempted_at=attempted_at, outcome=outcome)
 
-    sent = await asyncio.gather(*(send(item) for item in batch.items))
-    async with session_scope(runtime.session_factory) as session:
-        failed = await delivery.record_batch(session, batch, sent, clock.now(), settings)
+    return batch, await asyncio.gather(*(send(item) for item in batch.items))
+
+
+async def _record(runtime: Runtime, batch: delivery.Batch, sent: list[delivery.Sent]) -> None:
+    clock, settings = runtime.clock, runtime.settings
+    if delivery.records_alone(batch, sent):
+        async with _autocommit(runtime) as connection:
+            failed = await delivery.record_outcomes_alone(
+                connection, batch, sent, clock.now(), settings
+            )
+    else:
+        async with session_scope(runtime.session_factory) as session:
+            failed = await delivery.record_batch(session, batch, sent, clock.now(), settings)
     if failed:
         errors = {str(s.outcome.error) for s in sent if not s.outcome.succeeded}
         log.info(
@@ -107,54 +151,95 @@ async def _send_and_record(
 
 
 async def _drain_pass(runtime: Runtime, tenant_id: str, webhook_id: str) -> bool:
-    """Claim, send and record batches (up to ``BATCHES_OUT`` at once) until none is due;
-    False when nothing of the webhook was due."""
+    """Claim, send and record batches until none is due (up to ``BATCHES_OUT`` being sent
+    at once, and as many being recorded); False when nothing of the webhook was due.
+
+    A batch's recording does not hold up the next claim: both round trips overlap the
+    requests of the batches still out, so the receiver is not left idle through them."""
     gate = asyncio.Semaphore(SENDS_PER_RECEIVER)
-    out: set[asyncio.Task[None]] = set()
+    sending: set[asyncio.Task[tuple[delivery.Batch, list[delivery.Sent]]]] = set()
+    recording: set[asyncio.Task[None]] = set()
+
+    async def settle(*, at_most: int) -> None:
+        """Until at most ``at_most`` batches are being sent and as many recorded; a batch
+        sent is recorded next. A failure of Sahod's own (the database) ends the job."""
+        while len(sending) > at_most or len(recording) > at_most:
+            done, _ = await asyncio.wait(
+                [*sending, *recording], return_when=asyncio.FIRST_COMPLETED
+            )
+            for recorded in [task for task in recording if task in done]:
+                recording.discard(recorded)
+                recorded.result()
+            for sent_out in [task for task in sending if task in done]:
+                sending.discard(sent_out)
+                batch, sent = sent_out.result()
+                recording.add(asyncio.create_task(_record(runtime, batch, sent)))
+
     claimed = False
     try:
         while True:
-            batch = await _claim(runtime, tenant_id, webhook_id, len(out) * BATCH_SIZE)
+            batch = await _claim(runtime, tenant_id, webhook_id, len(sending) * BATCH_SIZE)
             if batch is None:
                 break
             claimed = True
-            out.add(asyncio.create_task(_send_and_record(runtime, batch, gate)))
+            sending.add(asyncio.create_task(_send(runtime, batch, gate)))
             if len(batch.items) < BATCH_SIZE:
                 # All that was due: what comes due meanwhile has a wake-up of its own, or is
                 # what drain() claims once more after letting go.
                 break
-            if len(out) >= BATCHES_OUT:
-                done, out = await asyncio.wait(out, return_when=asyncio.FIRST_COMPLETED)
-                for task in done:
-                    task.result()  # a failure of Sahod's own (the database) ends the job
-        while out:
-            done, out = await asyncio.wait(out, return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                task.result()
+            await settle(at_most=BATCHES_OUT - 1)
+        await settle(at_most=0)
     finally:
         # After a failure, the batches still out are let go: their deliveries stay leased
         # and are sent again once the lease runs out, as after a crash.
-        for task in out:
+        for task in (*sending, *recording):
             task.cancel()
     return claimed
 
 
 async def drain(runtime: Runtime, tenant_id: str, webhook_id: str) -> None:
-    """Send the webhook's due deliveries, batch after batch, until none is due."""
+    """Send the webhook's due deliveries, batch after batch, until none is due; then, when
+    it sent any, look once more a little later (see ``RECHECK_AFTER``)."""
     draining = runtime.extras.setdefault(_DRAINING, set())
     assert isinstance(draining, set)
     key = (tenant_id, webhook_id)
+    sent_any = False
     while True:
         if key in draining:
             return  # the loop already draining it takes this job's delivery too
         draining.add(key)
         try:
-            await _drain_pass(runtime, tenant_id, webhook_id)
+            sent_any = await _drain_pass(runtime, tenant_id, webhook_id) or sent_any
         finally:
             draining.discard(key)
         # Once more after letting go: a job that found the loop busy has just ended.
         if not await _drain_pass(runtime, tenant_id, webhook_id):
-            return
+            break
+        sent_any = True
+    if sent_any:
+        _recheck_later(runtime, key)
+
+
+def _recheck_later(runtime: Runtime, key: tuple[str, str]) -> None:
+    """One drain of the webhook ``RECHECK_AFTER`` from now, outside any job (it holds no
+    worker slot), unless one is already coming."""
+    rechecks = runtime.extras.setdefault(_RECHECKS, {})
+    assert isinstance(rechecks, dict)
+    if key in rechecks:
+        return
+
+    async def recheck() -> None:
+        try:
+            await asyncio.sleep(RECHECK_AFTER)
+        finally:
+            del rechecks[key]
+        try:
+            await drain(runtime, *key)
+        except Exception:
+            # The job of each delivery left, or else the sweep, still sends it.
+            log.exception("the second look at webhook %s failed", key[1])
+
+    rechecks[key] = asyncio.create_task(recheck())
 
 
 async def deliver(
