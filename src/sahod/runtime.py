@@ -73,6 +73,10 @@ def create_job_app(
     return app
 
 
+JOB_POLL_SECONDS = 0.5
+"""How often a worker looks for jobs whose notification it missed."""
+
+
 def worker_options(runtime: Runtime, concurrency: int) -> dict[str, Any]:
     """The same worker settings for `sahod serve` and `sahod worker`."""
     return {
@@ -82,6 +86,11 @@ def worker_options(runtime: Runtime, concurrency: int) -> dict[str, Any]:
         "delete_jobs": "successful",
         "update_heartbeat_interval": runtime.settings.worker_heartbeat_seconds,
         "stalled_worker_timeout": runtime.settings.stalled_after_seconds,
+        # procrastinate's worker can miss the notification of a job committed while it was
+        # fetching, and then finds it only at its next poll (5 s by default): a webhook's
+        # wake-up stranded that long was the paced p99 of bench/webhooks.py. A poll is one
+        # cheap indexed query.
+        "fetch_job_polling_interval": JOB_POLL_SECONDS,
         # Every job's id on its log lines, and its outcome counted (sahod.metrics).
         "worker_middleware": [observe_job],
     }
