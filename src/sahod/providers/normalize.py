@@ -28,6 +28,16 @@ _BLANK = {"", "-", "—", "n/a", "none"}
 
 
 def parse_money(text: str, *, page: Page) -> Decimal:
+    value = _money(text)
+    if value is None:
+        raise page.not_understood("an amount could not be read")
+    return value
+
+
+@lru_cache(maxsize=8192)
+def _money(text: str) -> Decimal | None:
+    # A history prints the same few amounts month after month (~250 a My.SSS fetch);
+    # Decimals are immutable, so each text is read once.
     raw = _MONEY_JUNK.sub("", clean(text))
     negative = raw.startswith("(") and raw.endswith(")")
     raw = raw.strip("()")
@@ -36,7 +46,7 @@ def parse_money(text: str, *, page: Page) -> Decimal:
     try:
         value = Decimal(raw)
     except InvalidOperation:
-        raise page.not_understood("an amount could not be read") from None
+        return None
     return (-value if negative else value).quantize(_CENT)
 
 
