@@ -136,13 +136,25 @@ class Page:
             if not needed <= positions.keys():
                 continue
             rows: list[dict[str, str]] = []
+            width = len(headers)
+            picked = list(positions.items())
             for tr in _row_candidates(table):
-                cells = _cells(tr)
-                if len(cells) < len(headers) or not any(c.tag == "td" for c in cells):
+                # The row's own cells, walked once (a CSS query per row costs four times
+                # as much, and a My.SSS fetch reads some 300 rows).
+                cells: list[LexborNode] = []
+                has_data = False
+                for node in tr.iter():
+                    tag = node.tag
+                    if tag == "td":
+                        has_data = True
+                        cells.append(node)
+                    elif tag == "th":
+                        cells.append(node)
+                if len(cells) < width or not has_data:
                     # A cell spanning the row ("No records found", a total), or a row of
                     # headers: not a record.
                     continue
-                rows.append({f: node_text(cells[i]) for f, i in positions.items()})
+                rows.append({f: clean(cells[i].text(separator=" ")) for f, i in picked})
             return rows
         missing = ", ".join(sorted(columns[f][0] for f in needed))
         raise self.not_understood(f"no table with the columns {missing}")
