@@ -75,6 +75,10 @@ class Page:
         # trees to the few a fetch reads before its last pages arrive.
         return LexborHTMLParser(self._html)
 
+    def release(self) -> None:
+        """Drop the parsed tree once everything wanted is read (parsed again if asked)."""
+        self.__dict__.pop("tree", None)
+
     def not_understood(self, what: str) -> PageNotUnderstood:
         return PageNotUnderstood(self.name, what)
 
