@@ -15,12 +15,20 @@ The connector's per-portal limit on requests in flight is sized to the load (6 p
 fetch x concurrency) so that the table measures the connector, not its safety cap; the
 last row repeats the highest level with Sahod's default cap of 50 to show what it costs.
 
+A run starts with every worker's first fetch in lockstep (all log in at once, so the
+client waits out each 100 ms together) and ends draining (the last fetches run with
+fewer and fewer in flight): both leave the client idle for reasons that are the
+benchmark's, not the connector's. The "steady" columns are the rate and the client's CPU
+share between the moment the first ``concurrency`` fetches are done and the moment the
+last fetch is handed out, while every worker is busy and out of step; with too few
+fetches per worker that window is empty and they read "-".
+
 The client's CPU is measured too (ms of CPU per fetch): one process on one core cannot
 complete more than 1000 / cpu_ms_per_fetch fetches/s, so whichever of the two ceilings is
 lower is the bound the table is judged against. Figures go to stdout and, as JSON, to
 bench/out/connectors.json.
 
-    .venv/bin/python bench/connectors.py [--rounds 2] [--levels 1,50,200]
+    .venv/bin/python bench/connectors.py [--rounds 5] [--levels 1,50,200]
 """
 
 from __future__ import annotations
@@ -55,6 +63,10 @@ PROVIDER = "sss"
 USER = Credentials("gpalomero1234@smileapi.io", "123456")
 PAGES_PER_FETCH_IN_FLIGHT = 6
 DEFAULT_CAP = 50
+DEFAULT_CAP_ROUNDS = 2
+"""The default-cap row only shows what the cap costs: two rounds are plenty (and at
+~23 fetches/s, five would take most of a minute)."""
+STEADY_WINDOW_MIN_S = 1.0
 
 
 def start_portals(port: int) -> subprocess.Popen[bytes]:
@@ -137,10 +149,25 @@ class Level:
     latencies: list[float]
     client_cpu_seconds: float
     server_cpu_seconds: float
+    steady_fetches: int
+    steady_seconds: float
+    steady_client_cpu_seconds: float
 
     @property
     def rate(self) -> float:
         return self.fetches / self.seconds
+
+    @property
+    def steady_rate(self) -> float | None:
+        if self.steady_seconds < STEADY_WINDOW_MIN_S:
+            return None
+        return self.steady_fetches / self.steady_seconds
+
+    @property
+    def steady_client_share(self) -> float | None:
+        if self.steady_seconds < STEADY_WINDOW_MIN_S:
+            return None
+        return self.steady_client_cpu_seconds / self.steady_seconds
 
     @property
     def cpu_ms_per_fetch(self) -> float:
@@ -159,20 +186,31 @@ async def run_level(
     # per-portal limit on requests in flight, shared by every fetch.
     connector = create_connector(PROVIDER, base_url=base_url, max_concurrency=cap, timeout=60)
     latencies: list[float] = []
+    finished: list[float] = []
     failures = 0
     remaining = fetches
+    # (monotonic time, client CPU) when the first round is done and when the last
+    # fetch is handed out: the steady window.
+    first_round_done: tuple[float, float] | None = None
+    last_handed_out: tuple[float, float] | None = None
 
     async def worker() -> None:
-        nonlocal failures, remaining
+        nonlocal failures, remaining, first_round_done, last_handed_out
         while remaining > 0:
             remaining -= 1
+            if remaining == 0:
+                last_handed_out = (time.monotonic(), time.process_time())
             started = time.monotonic()
             try:
                 await full_fetch(connector)
             except Exception:
                 failures += 1
                 continue
-            latencies.append(time.monotonic() - started)
+            ended = time.monotonic()
+            latencies.append(ended - started)
+            finished.append(ended)
+            if len(finished) == concurrency:
+                first_round_done = (ended, time.process_time())
 
     cpu0, server0 = time.process_time(), cpu_seconds(server_pid)
     began = time.monotonic()
@@ -180,7 +218,24 @@ async def run_level(
     wall = time.monotonic() - began
     cpu, server = time.process_time() - cpu0, cpu_seconds(server_pid) - server0
     await connector.aclose()
-    return Level(concurrency, cap, len(latencies), failures, wall, latencies, cpu, server)
+    steady_fetches, steady_seconds, steady_cpu = 0, 0.0, 0.0
+    if first_round_done is not None and last_handed_out is not None:
+        (t_a, cpu_a), (t_b, cpu_b) = first_round_done, last_handed_out
+        steady_fetches = sum(1 for t in finished if t_a < t <= t_b)
+        steady_seconds, steady_cpu = max(0.0, t_b - t_a), cpu_b - cpu_a
+    return Level(
+        concurrency,
+        cap,
+        len(latencies),
+        failures,
+        wall,
+        latencies,
+        cpu,
+        server,
+        steady_fetches,
+        steady_seconds,
+        steady_cpu,
+    )
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -231,15 +286,15 @@ async def main(rounds: int, levels: list[int], json_path: Path) -> None:
             f"{'concurrency':>11} {'cap':>5} {'fetches':>7} {'fetch/s':>8} {'ideal/s':>8} "
             f"{'ratio':>6} {'p50 s':>6} {'p95 s':>6} {'errors':>6} {'client CPU':>10} "
             f"{'CPU ms/fetch':>12} {'CPU ceil/s':>10} {'bound':>7} {'of bound':>8} "
-            f"{'portal CPU':>10}"
+            f"{'portal CPU':>10} {'steady/s':>8} {'ratio':>6} {'client CPU':>10}"
         )
         print(header)
         print("-" * len(header))
-        runs = [(c, max(DEFAULT_CAP, PAGES_PER_FETCH_IN_FLIGHT * c)) for c in levels]
-        runs.append((levels[-1], DEFAULT_CAP))
+        runs = [(c, max(DEFAULT_CAP, PAGES_PER_FETCH_IN_FLIGHT * c), rounds) for c in levels]
+        runs.append((levels[-1], DEFAULT_CAP, min(rounds, DEFAULT_CAP_ROUNDS)))
         rows: list[dict[str, object]] = []
-        for concurrency, cap in runs:
-            count = max(10, rounds * concurrency)
+        for concurrency, cap, per_worker in runs:
+            count = max(10, per_worker * concurrency)
             level = await run_level(base_url, concurrency, cap, count, server.pid)
             ideal = concurrency / (round_trips * LATENCY_S)
             # One core's worth of the client's CPU: the most one process can complete.
@@ -247,12 +302,18 @@ async def main(rounds: int, levels: list[int], json_path: Path) -> None:
             bound, ceiling = ("latency", ideal) if ideal <= cpu_ceiling else ("CPU", cpu_ceiling)
             client_share = level.client_cpu_seconds / level.seconds
             portal_share = level.server_cpu_seconds / level.seconds
+            steady, steady_share = level.steady_rate, level.steady_client_share
+            steady_text = (
+                f"{steady:>8.1f} {steady / ideal:>6.2f} {steady_share or 0:>10.0%}"
+                if steady is not None
+                else f"{'-':>8} {'-':>6} {'-':>10}"
+            )
             print(
                 f"{concurrency:>11} {cap:>5} {level.fetches:>7} {level.rate:>8.1f} {ideal:>8.1f} "
                 f"{level.rate / ideal:>6.2f} {percentile(level.latencies, 0.5):>6.2f} "
                 f"{percentile(level.latencies, 0.95):>6.2f} {level.failures:>6} "
                 f"{client_share:>10.0%} {level.cpu_ms_per_fetch:>12.2f} {cpu_ceiling:>10.1f} "
-                f"{bound:>7} {level.rate / ceiling:>8.2f} {portal_share:>10.0%}",
+                f"{bound:>7} {level.rate / ceiling:>8.2f} {portal_share:>10.0%} {steady_text}",
                 flush=True,
             )
             rows.append(
@@ -273,6 +334,13 @@ async def main(rounds: int, levels: list[int], json_path: Path) -> None:
                     "bound": bound,
                     "ratio_to_bound": round(level.rate / ceiling, 3),
                     "portal_cpu_share": round(portal_share, 3),
+                    "steady_fetches": level.steady_fetches,
+                    "steady_seconds": round(level.steady_seconds, 3),
+                    "steady_fetches_per_second": round(steady, 2) if steady else None,
+                    "steady_ratio_to_ideal": round(steady / ideal, 3) if steady else None,
+                    "steady_client_cpu_share": (
+                        round(steady_share, 3) if steady_share is not None else None
+                    ),
                 }
             )
         async with httpx.AsyncClient(base_url=base_url) as admin:
@@ -320,7 +388,7 @@ if __name__ == "__main__":
     parser.add_argument(
         "--rounds",
         type=int,
-        default=2,
+        default=5,
         help="fetches per worker at each level (at least 10 in all)",
     )
     parser.add_argument("--levels", default="1,50,200", help="concurrency levels")

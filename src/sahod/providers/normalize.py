@@ -5,18 +5,19 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from typing import TypeVar
 
 from sahod.agencies.income_estimates import eincome_payload, estimate_incomes
 from sahod.agencies.schedules import Agency
 from sahod.datapoints.kinds import DataPointKind
 from sahod.providers.base import FetchedRecord
 from sahod.providers.html import Page, clean, header_key
-from sahod.providers.portal import records
+from sahod.providers.portal import MemberPages, records
 
 # ---------------------------------------------------------------------------------------
 # Values as portals print them
@@ -28,6 +29,16 @@ _BLANK = {"", "-", "—", "n/a", "none"}
 
 
 def parse_money(text: str, *, page: Page) -> Decimal:
+    value = _money(text)
+    if value is None:
+        raise page.not_understood("an amount could not be read")
+    return value
+
+
+@lru_cache(maxsize=8192)
+def _money(text: str) -> Decimal | None:
+    # A history prints the same few amounts month after month (~250 a My.SSS fetch);
+    # Decimals are immutable, so each text is read once.
     raw = _MONEY_JUNK.sub("", clean(text))
     negative = raw.startswith("(") and raw.endswith(")")
     raw = raw.strip("()")
@@ -36,7 +47,7 @@ def parse_money(text: str, *, page: Page) -> Decimal:
     try:
         value = Decimal(raw)
     except InvalidOperation:
-        raise page.not_understood("an amount could not be read") from None
+        return None
     return (-value if negative else value).quantize(_CENT)
 
 
@@ -393,3 +404,40 @@ def check_year(page: Page, rows: Iterable[PostedContribution], year: str | None)
     """A page asked for one year must list only that year's months."""
     if year is not None and any(str(r.month.year) != year for r in rows):
         raise page.not_understood(f"rows outside {year} on the {year} page")
+
+
+_Row = TypeVar("_Row")
+
+
+async def year_paged_history(
+    pages: MemberPages,
+    name: str,
+    route: str,
+    read_rows: Callable[[Page], list[_Row]],
+    posted: Callable[[_Row], PostedContribution],
+) -> list[_Row]:
+    """Every year of a history shown a year at a time: the latest year's page, then the
+    other years it offers, each page read as it arrives; rows in page order, years in
+    the order offered. A page asked for one year must list only that year's months."""
+
+    def first_page(page: Page) -> tuple[list[str], list[_Row]]:
+        return other_years(page), read_rows(page)
+
+    def year_page(year: str) -> Callable[[Page], list[_Row]]:
+        def read(page: Page) -> list[_Row]:
+            rows = read_rows(page)
+            check_year(page, (posted(r) for r in rows), year)
+            return rows
+
+        return read
+
+    years, rows = await pages.read(name, route, first_page)
+    for more in await pages.gather(
+        pages.read(name, route, year_page(y), {"year": y}) for y in years
+    ):
+        rows.extend(more)
+    return rows
+
+
+def as_posted(row: PostedContribution) -> PostedContribution:
+    return row

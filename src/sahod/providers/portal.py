@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import ClassVar, TypeVar
 from urllib.parse import urljoin
@@ -74,6 +75,33 @@ class MemberPages:
         if response.status_code != 200:
             raise PageNotUnderstood(name, f"HTTP {response.status_code}")
         return Page(name, response.url, response.text)
+
+    async def read(
+        self,
+        name: str,
+        route: str,
+        parse: Callable[[Page], _T],
+        params: Mapping[str, str] | None = None,
+    ) -> _T:
+        """Get a page and read it at once, dropping its parsed tree: a fetch then holds
+        what it read, not the trees of pages still waiting for their siblings, and its
+        parsing is spread over the waits instead of all at its end."""
+        page = await self.get(name, route, params)
+        try:
+            return parse(page)
+        finally:
+            page.release()
+
+    @staticmethod
+    @asynccontextmanager
+    async def together() -> AsyncIterator[asyncio.TaskGroup]:
+        """Page reads started in the block run together; the first failure cancels the
+        rest and is raised (as ``gather``), whatever each read returns."""
+        try:
+            async with asyncio.TaskGroup() as group:
+                yield group
+        except* ConnectorError as failures:
+            raise failures.exceptions[0] from None
 
     @staticmethod
     async def gather(jobs: Iterable[Awaitable[_T]]) -> list[_T]:

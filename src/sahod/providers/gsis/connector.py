@@ -7,7 +7,7 @@ from sahod.agencies.schedules import Agency
 from sahod.datapoints.kinds import DataPointKind
 from sahod.providers.base import ErrorCode, FetchedRecord
 from sahod.providers.gsis import parse
-from sahod.providers.normalize import check_year, eincome_records, other_years
+from sahod.providers.normalize import eincome_records, year_paged_history
 from sahod.providers.portal import MemberPages, PortalConnector, PortalRoutes, records
 
 
@@ -41,28 +41,28 @@ class GsisConnector(PortalConnector):
     device_cookie = "egsis_device"
 
     async def collect(self, pages: MemberPages) -> list[FetchedRecord]:
-        profile, service, first_year, documents = await pages.gather(
-            [
-                pages.get("profile", "/mo/member/profile"),
-                pages.get("service record", "/mo/member/service-record"),
-                pages.get("premium history", "/mo/member/premiums"),
-                pages.get("documents", "/mo/member/documents"),
-            ]
-        )
-        years = other_years(first_year)
-        more = await pages.gather(
-            pages.get("premium history", "/mo/member/premiums", {"year": y}) for y in years
-        )
-        premiums = parse.premiums(first_year)
-        for year, page in zip(years, more, strict=True):
-            rows = parse.premiums(page)
-            check_year(page, (p.contribution for p in rows), year)
-            premiums.extend(rows)
-        premiums.sort(key=lambda p: p.contribution.month)
+        async with pages.together() as group:
+            profile = group.create_task(pages.read("profile", "/mo/member/profile", parse.identity))
+            service = group.create_task(
+                pages.read("service record", "/mo/member/service-record", parse.employments)
+            )
+            history = group.create_task(
+                year_paged_history(
+                    pages,
+                    "premium history",
+                    "/mo/member/premiums",
+                    parse.premiums,
+                    lambda p: p.contribution,
+                )
+            )
+            documents = group.create_task(
+                pages.read("documents", "/mo/member/documents", parse.documents)
+            )
+        premiums = sorted(history.result(), key=lambda p: p.contribution.month)
         return [
-            parse.identity(profile),
-            *records(DataPointKind.EMPLOYMENTS, parse.employments(service)),
-            *parse.documents(documents),
+            profile.result(),
+            *records(DataPointKind.EMPLOYMENTS, service.result()),
+            *documents.result(),
             *records(DataPointKind.INCOMES, (parse.income(p) for p in premiums)),
             *eincome_records(
                 Agency.GSIS, ((p.contribution.month, p.contribution.amount) for p in premiums)

@@ -7,11 +7,11 @@ from sahod.agencies.schedules import Agency
 from sahod.datapoints.kinds import DataPointKind
 from sahod.providers.base import ErrorCode, FetchedRecord
 from sahod.providers.normalize import (
-    check_year,
+    as_posted,
     contribution_records,
     eincome_records,
     liability_records,
-    other_years,
+    year_paged_history,
 )
 from sahod.providers.pagibig import parse
 from sahod.providers.portal import MemberPages, PortalConnector, PortalRoutes, records
@@ -46,30 +46,24 @@ class PagibigConnector(PortalConnector):
     device_cookie = "vp_device"
 
     async def collect(self, pages: MemberPages) -> list[FetchedRecord]:
-        profile, employment, first_year, loans, documents = await pages.gather(
-            [
-                pages.get("profile", "/vp/profile"),
-                pages.get("employment history", "/vp/employment"),
-                pages.get("membership savings", "/vp/savings"),
-                pages.get("loans", "/vp/loans"),
-                pages.get("documents", "/vp/documents"),
-            ]
-        )
-        years = other_years(first_year)
-        more = await pages.gather(
-            pages.get("membership savings", "/vp/savings", {"year": y}) for y in years
-        )
-        posted = parse.savings(first_year)
-        for year, page in zip(years, more, strict=True):
-            rows = parse.savings(page)
-            check_year(page, rows, year)
-            posted.extend(rows)
-        posted.sort(key=lambda r: r.month)
+        async with pages.together() as group:
+            profile = group.create_task(pages.read("profile", "/vp/profile", parse.identity))
+            employment = group.create_task(
+                pages.read("employment history", "/vp/employment", parse.employments)
+            )
+            history = group.create_task(
+                year_paged_history(
+                    pages, "membership savings", "/vp/savings", parse.savings, as_posted
+                )
+            )
+            loans = group.create_task(pages.read("loans", "/vp/loans", parse.loans))
+            documents = group.create_task(pages.read("documents", "/vp/documents", parse.documents))
+        posted = sorted(history.result(), key=lambda r: r.month)
         return [
-            parse.identity(profile),
-            *records(DataPointKind.EMPLOYMENTS, parse.employments(employment)),
-            *parse.documents(documents),
+            profile.result(),
+            *records(DataPointKind.EMPLOYMENTS, employment.result()),
+            *documents.result(),
             *contribution_records(posted),
-            *liability_records(parse.loans(loans)),
+            *liability_records(loans.result()),
             *eincome_records(Agency.PAGIBIG, ((r.month, r.amount) for r in posted)),
         ]

@@ -6,7 +6,12 @@ from __future__ import annotations
 from sahod.agencies.schedules import Agency
 from sahod.datapoints.kinds import DataPointKind
 from sahod.providers.base import ErrorCode, FetchedRecord
-from sahod.providers.normalize import check_year, contribution_records, eincome_records, other_years
+from sahod.providers.normalize import (
+    as_posted,
+    contribution_records,
+    eincome_records,
+    year_paged_history,
+)
 from sahod.providers.philhealth import parse
 from sahod.providers.portal import MemberPages, PortalConnector, PortalRoutes, records
 
@@ -40,28 +45,24 @@ class PhilhealthConnector(PortalConnector):
     device_cookie = "phic_trusted"
 
     async def collect(self, pages: MemberPages) -> list[FetchedRecord]:
-        mdr, employers, first_year, documents = await pages.gather(
-            [
-                pages.get("member data record", "/member/mdr"),
-                pages.get("employers", "/member/employers"),
-                pages.get("premium contributions", "/member/premiums"),
-                pages.get("documents", "/member/documents"),
-            ]
-        )
-        years = other_years(first_year)
-        more = await pages.gather(
-            pages.get("premium contributions", "/member/premiums", {"year": y}) for y in years
-        )
-        posted = parse.premiums(first_year)
-        for year, page in zip(years, more, strict=True):
-            rows = parse.premiums(page)
-            check_year(page, rows, year)
-            posted.extend(rows)
-        posted.sort(key=lambda r: r.month)
+        async with pages.together() as group:
+            mdr = group.create_task(pages.read("member data record", "/member/mdr", parse.identity))
+            employers = group.create_task(
+                pages.read("employers", "/member/employers", parse.employments)
+            )
+            history = group.create_task(
+                year_paged_history(
+                    pages, "premium contributions", "/member/premiums", parse.premiums, as_posted
+                )
+            )
+            documents = group.create_task(
+                pages.read("documents", "/member/documents", parse.documents)
+            )
+        posted = sorted(history.result(), key=lambda r: r.month)
         return [
-            parse.identity(mdr),
-            *records(DataPointKind.EMPLOYMENTS, parse.employments(employers)),
-            *parse.documents(documents),
+            mdr.result(),
+            *records(DataPointKind.EMPLOYMENTS, employers.result()),
+            *documents.result(),
             *contribution_records(posted),
             *eincome_records(Agency.PHILHEALTH, ((r.month, r.amount) for r in posted)),
         ]

@@ -3,12 +3,15 @@ and estimated incomes, read from the member pages."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import quote
 
 from sahod.agencies.schedules import Agency
 from sahod.datapoints.kinds import DataPointKind
 from sahod.providers.base import ErrorCode, FetchedRecord
+from sahod.providers.html import Page
 from sahod.providers.normalize import (
+    PostedContribution,
     check_year,
     contribution_records,
     eincome_records,
@@ -47,35 +50,56 @@ class SssConnector(PortalConnector):
     device_cookie = "SSS_TRUSTED_DEVICE"
 
     async def collect(self, pages: MemberPages) -> list[FetchedRecord]:
-        info, employment, first_year, loan_list, documents = await pages.gather(
-            [
-                pages.get("member info", "/member/info"),
-                pages.get("employment history", "/member/employment"),
-                pages.get("contributions", "/member/contributions"),
-                pages.get("loans", "/member/loans"),
-                pages.get("documents", "/member/documents"),
+        async with pages.together() as group:
+            info = group.create_task(pages.read("member info", "/member/info", parse.identity))
+            employment = group.create_task(
+                pages.read("employment history", "/member/employment", parse.employments)
+            )
+            documents = group.create_task(
+                pages.read("documents", "/member/documents", parse.documents)
+            )
+            first_year = group.create_task(
+                pages.read("contributions", "/member/contributions", _first_year)
+            )
+            loan_numbers = group.create_task(
+                pages.read("loans", "/member/loans", parse.loan_numbers)
+            )
+            years, posted = await first_year
+            # The other years and the loans are asked for as soon as their lists are read,
+            # not once every first page is in.
+            other_pages = [
+                group.create_task(
+                    pages.read("contributions", "/member/contributions", _year(y), {"year": y})
+                )
+                for y in years
             ]
-        )
-        years = other_years(first_year)
-        loan_numbers = parse.loan_numbers(loan_list)
-        more = await pages.gather(
-            [
-                *(pages.get("contributions", "/member/contributions", {"year": y}) for y in years),
-                *(pages.get("loan details", f"/member/loans/{quote(n)}") for n in loan_numbers),
+            loans = [
+                group.create_task(
+                    pages.read("loan details", f"/member/loans/{quote(n)}", parse.loan)
+                )
+                for n in await loan_numbers
             ]
-        )
-        posted = parse.contributions(first_year)
-        for year, page in zip(years, more, strict=False):
-            rows = parse.contributions(page)
-            check_year(page, rows, year)
-            posted.extend(rows)
+        for task in other_pages:
+            posted.extend(task.result())
         posted.sort(key=lambda r: r.month)
-        loans = [parse.loan(page) for page in more[len(years) :]]
         return [
-            parse.identity(info),
-            *records(DataPointKind.EMPLOYMENTS, parse.employments(employment)),
-            *parse.documents(documents),
+            info.result(),
+            *records(DataPointKind.EMPLOYMENTS, employment.result()),
+            *documents.result(),
             *contribution_records(posted),
-            *liability_records(loans),
+            *liability_records([task.result() for task in loans]),
             *eincome_records(Agency.SSS, ((r.month, r.amount) for r in posted)),
         ]
+
+
+def _first_year(page: Page) -> tuple[list[str], list[PostedContribution]]:
+    return other_years(page), parse.contributions(page)
+
+
+def _year(year: str) -> Callable[[Page], list[PostedContribution]]:
+    def read(page: Page) -> list[PostedContribution]:
+        rows = parse.contributions(page)
+        check_year(page, rows, year)
+        return rows
+
+    return read
