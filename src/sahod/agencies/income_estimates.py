@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
@@ -77,8 +77,17 @@ def estimate_income(
     if paid <= 0:
         raise ValueError(f"a contribution must be positive, got {paid}")
     applicable = month_start(month)
-    estimate = _estimate(schedule_for(agency, applicable), paid, share)
-    return replace(estimate, month=applicable)
+    found = _estimate(schedule_for(agency, applicable), paid, share)
+    # Built directly: dataclasses.replace introspects the fields on every call, and this
+    # runs for every contribution a portal fetch reads.
+    return IncomeEstimate(
+        month=applicable,
+        amount=found.amount,
+        capped=found.capped,
+        low=found.low,
+        high=found.high,
+        schedule_id=found.schedule_id,
+    )
 
 
 _UNLABELLED = date(1, 1, 1)
