@@ -72,6 +72,7 @@ comes again while it finds something, and costs two claims when it finds nothing
 SWEPT_WEBHOOKS = 100
 _DRAINING = "webhooks.draining"
 _RECHECKS = "webhooks.rechecks"
+_RECHECKS_RUNNING = "webhooks.rechecks.running"
 
 
 @asynccontextmanager
@@ -239,7 +240,14 @@ def _recheck_later(runtime: Runtime, key: tuple[str, str]) -> None:
             # The job of each delivery left, or else the sweep, still sends it.
             log.exception("the second look at webhook %s failed", key[1])
 
-    rechecks[key] = asyncio.create_task(recheck())
+    task = asyncio.create_task(recheck())
+    rechecks[key] = task
+    # The key goes before the drain starts (so that drain can ask for the next look):
+    # the loop keeps only weak references to tasks, so this set holds it until it ends.
+    running = runtime.extras.setdefault(_RECHECKS_RUNNING, set())
+    assert isinstance(running, set)
+    running.add(task)
+    task.add_done_callback(running.discard)
 
 
 async def deliver(
