@@ -229,9 +229,3 @@ async def status_and_type(
     reads of its task before it talks to the portal."""
     row = await read_row(connection, _step_read(), {"tenant_id": tenant_id, "task_id": task_id})
     return None if row is None else (TaskStatus(row[0]), TaskType(row[1]))
-
-
-async def get_task_by_id(session: AsyncSession, tenant_id: str, task_id: str) -> Task | None:
-    return (
-        await session.execute(tenant_tasks(tenant_id).where(Task.id == task_id))
-    ).scalar_one_or_none()

@@ -112,7 +112,7 @@ async def fan_out_many(
             for subscriber in wanting
         )
     if deliveries:
-        await _add_and_defer(session, tenant_id, deliveries)
+        await _add_and_wake(session, tenant_id, deliveries)
     return len(deliveries)
 
 
@@ -143,7 +143,7 @@ def _new_delivery(
     }
 
 
-async def _add_and_defer(
+async def _add_and_wake(
     session: AsyncSession, tenant_id: str, deliveries: list[dict[str, Any]]
 ) -> None:
     await repository.add_deliveries(session, deliveries)
@@ -196,7 +196,7 @@ async def send_to_one(
         False,
         written_at,
     )
-    await _add_and_defer(session, tenant.id, [delivery])
+    await _add_and_wake(session, tenant.id, [delivery])
     return str(delivery["id"])
 
 

@@ -141,26 +141,6 @@ async def store_body(session: AsyncSession, tenant_id: str, delivery_id: str, bo
     return bytes(kept)
 
 
-async def end_delivery(
-    session: AsyncSession,
-    tenant_id: str,
-    delivery_id: str,
-    generation: int,
-    status: str,
-    error: str | None,
-    now: datetime,
-) -> None:
-    await session.execute(
-        _update(WebhookDelivery, tenant_id)
-        .where(
-            WebhookDelivery.id == delivery_id,
-            WebhookDelivery.generation == generation,
-            WebhookDelivery.status == "PENDING",
-        )
-        .values(status=status, last_error=error, next_attempt_at=None, updated_at=now)
-    )
-
-
 async def get_delivery(
     session: AsyncSession,
     tenant_id: str,
