@@ -2,14 +2,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Request
 from starlette.responses import Response
 
 from sahod.accounts import service
 from sahod.accounts.schemas import AccountOut, AccountPayloadOut
 from sahod.datapoints import service as datapoints_service
 from sahod.kit.dates import EndDate, StartDate, check_range, day_after, day_start
-from sahod.kit.deps import AppClock, AppSettings, Page, ReadConnection, Session
+from sahod.kit.deps import AppClock, AppSettings, Page, ReadConnection, Session, UserIdFilter
 from sahod.kit.envelope import (
     EmptyEnvelope,
     Envelope,
@@ -21,10 +21,6 @@ from sahod.kit.envelope import (
 from sahod.tenants.endpoints import ReadTenant, Tenant
 
 router = APIRouter(tags=["Accounts"])
-
-UserIdFilter = Annotated[
-    str | None, Query(alias="userId", max_length=200, description="Only this user's items.")
-]
 
 
 @router.get("/accounts", response_model=Envelope[ListData[AccountOut]])

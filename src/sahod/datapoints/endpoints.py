@@ -14,7 +14,7 @@ from sahod.datapoints.registry import SPECS
 from sahod.datapoints.repository import of_source
 from sahod.datapoints.schemas import KindSpec
 from sahod.kit.dates import EndDate, StartDate
-from sahod.kit.deps import Page, ReadConnection
+from sahod.kit.deps import Page, ReadConnection, UserIdFilter
 from sahod.kit.envelope import Envelope, ListData, json_envelope, list_json_envelope
 from sahod.kit.pagination import PageRequest
 from sahod.tenants.endpoints import ReadTenant
@@ -22,9 +22,6 @@ from sahod.tenants.schemas import TenantContext
 
 router = APIRouter()
 
-UserId = Annotated[
-    str | None, Query(alias="userId", max_length=200, description="Only this user's items.")
-]
 SourceId = Annotated[
     str | None,
     Query(
@@ -72,7 +69,7 @@ def _register(spec: KindSpec) -> None:
             tenant: ReadTenant,
             connection: ReadConnection,
             page: Page,
-            user_id: UserId = None,
+            user_id: UserIdFilter = None,
             source_id: SourceId = None,
             account_id: AccountId = None,
             start_date: StartDate = None,
@@ -98,7 +95,7 @@ def _register(spec: KindSpec) -> None:
             tenant: ReadTenant,
             connection: ReadConnection,
             page: Page,
-            user_id: UserId = None,
+            user_id: UserIdFilter = None,
             source_id: SourceId = None,
             account_id: AccountId = None,
             start_month: StartMonth = None,
@@ -124,7 +121,7 @@ def _register(spec: KindSpec) -> None:
             tenant: ReadTenant,
             connection: ReadConnection,
             page: Page,
-            user_id: UserId = None,
+            user_id: UserIdFilter = None,
             source_id: SourceId = None,
             account_id: AccountId = None,
         ) -> Response:

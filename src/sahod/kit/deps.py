@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sahod.config import Settings
@@ -32,3 +32,7 @@ ReadConnection = Annotated[DriverConnection, Depends(read_connection_dependency,
 AppClock = Annotated[Clock, Depends(app_clock)]
 AppSettings = Annotated[Settings, Depends(app_settings)]
 Page = Annotated[PageRequest, Depends(page_request)]
+UserIdFilter = Annotated[
+    str | None, Query(alias="userId", max_length=200, description="Only this user's items.")
+]
+"""A list's ``userId`` filter."""
