@@ -14,6 +14,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
@@ -87,6 +88,18 @@ class WebhookDelivery(Base):
         Index("ix_webhook_deliveries_webhook_status_seq", "webhook_id", "status", "seq"),
         Index("ix_webhook_deliveries_webhook_type_seq", "webhook_id", "event_type", "seq"),
         Index("ix_webhook_deliveries_event", "event_id"),
+        # The claim's index: only the waiting deliveries, so a claim walks those, not every
+        # delivery the webhook ever had (the planner took the webhook's whole history,
+        # oldest first, once most of it had succeeded).
+        Index(
+            "ix_webhook_deliveries_pending",
+            "webhook_id",
+            "seq",
+            postgresql_where=text("status = 'PENDING'"),
+        ),
+        # Room on each page for a row's next version: a claim moves only next_attempt_at,
+        # which no index holds, so its lease is a HOT update (no index entry written).
+        {"postgresql_with": {"fillfactor": 70}},
     )
 
 
