@@ -365,8 +365,8 @@ async def record_outcomes_alone(
     sends them: no promise rests on the wake-up committing with the outcomes.
     """
     tenant_id, webhook_id = batch.receiver.tenant_id, batch.receiver.webhook_id
-    columns = _outcome_columns(sent, None, now, settings)
-    rescheduled = await repository.record_outcomes(connection, tenant_id, now, columns)
+    outcomes = _outcomes(sent, None, now, settings)
+    rescheduled = await repository.record_outcomes(connection, tenant_id, now, outcomes)
     await _wake_for_retries(connection, tenant_id, webhook_id, rescheduled)
     return sum(1 for s in sent if not s.outcome.succeeded)
 
@@ -402,8 +402,8 @@ async def record_batch(
         await repository.note_success(session, tenant_id, webhook_id)
 
     connection = await driver_connection_of(session)
-    columns = _outcome_columns(sent, disabled, now, settings)
-    rescheduled = await repository.record_outcomes(connection, tenant_id, now, columns)
+    outcomes = _outcomes(sent, disabled, now, settings)
+    rescheduled = await repository.record_outcomes(connection, tenant_id, now, outcomes)
     await _wake_for_retries(connection, tenant_id, webhook_id, rescheduled)
     if disabled is not None:
         await repository.give_up_pending(
@@ -412,18 +412,12 @@ async def record_batch(
     return len(failed)
 
 
-def _outcome_columns(
+def _outcomes(
     sent: Sequence[Sent], disabled: str | None, now: datetime, settings: Settings
-) -> dict[str, list[Any]]:
-    """The parallel lists ``repository.record_outcomes`` takes: each delivery's next state
-    (done, a retry on the schedule, or given up when ``disabled`` says why) and attempt."""
-    columns: dict[str, list[Any]] = {
-        name: []
-        for name in (
-            "ids", "generations", "statuses", "next_at", "errors", "last_errors", "retrying",
-            "attempt_ids", "attempted_at", "status_codes", "durations", "succeeded", "responses",
-        )
-    }  # fmt: skip
+) -> list[dict[str, Any]]:
+    """What ``repository.record_outcomes`` takes: each delivery's next state (done, a retry
+    on the schedule, or given up when ``disabled`` says why) and its attempt."""
+    outcomes: list[dict[str, Any]] = []
     for one in sent:
         outcome, item = one.outcome, one.item
         status, next_at = SUCCEEDED, None
@@ -435,24 +429,26 @@ def _outcome_columns(
             )
             status = FAILED if delay is None else PENDING
             next_at = None if delay is None else now + timedelta(seconds=delay)
-        columns["ids"].append(item.id)
-        columns["generations"].append(item.generation)
-        columns["statuses"].append(status)
-        columns["next_at"].append(next_at)
-        columns["errors"].append(outcome.error)
         # Given up because the webhook was disabled: the delivery says why.
         gave_up = disabled is not None and not outcome.succeeded
-        columns["last_errors"].append(
-            f"the webhook was disabled: {disabled}" if gave_up else outcome.error
+        outcomes.append(
+            {
+                "id": item.id,
+                "generation": item.generation,
+                "status": status,
+                "next_at": next_at,
+                "error": outcome.error,
+                "last_error": f"the webhook was disabled: {disabled}" if gave_up else outcome.error,
+                "retrying": next_at is not None,
+                "attempt_id": new_id(ATTEMPT),
+                "attempted_at": one.attempted_at,
+                "status_code": outcome.status_code,
+                "duration_ms": outcome.duration_ms,
+                "succeeded": outcome.succeeded,
+                "response": outcome.response,
+            }
         )
-        columns["retrying"].append(next_at is not None)
-        columns["attempt_ids"].append(new_id(ATTEMPT))
-        columns["attempted_at"].append(one.attempted_at)
-        columns["status_codes"].append(outcome.status_code)
-        columns["durations"].append(outcome.duration_ms)
-        columns["succeeded"].append(outcome.succeeded)
-        columns["responses"].append(outcome.response)
-    return columns
+    return outcomes
 
 
 async def _wake_for_retries(
