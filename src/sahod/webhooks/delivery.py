@@ -40,7 +40,7 @@ from sahod.webhooks.schemas import (
     EventType,
 )
 from sahod.webhooks.sender import Outcome
-from sahod.webhooks.signing import signature_headers
+from sahod.webhooks.signing import Signer
 from sahod.webhooks.subscriptions import active_webhook, owned_webhook, sealing_context
 
 DELIVER_TASK = repository.DELIVER_TASK
@@ -212,8 +212,8 @@ class Batch:
 
     receiver: repository.Receiver
     items: list[repository.Due]
-    secrets: list[str]
-    """The current secret, then the previous one while its grace period lasts."""
+    signer: Signer
+    """Signs with the current secret, then the previous one while its grace period lasts."""
     production: bool
 
 
@@ -252,20 +252,36 @@ async def claim_batch(
     )
     if receiver is None or not items:
         return None
-    context = sealing_context(webhook_id)
-    keys = [sealer.open(receiver.secret_sealed, context).decode()]
-    if (
-        receiver.previous_secret_sealed is not None
-        and receiver.previous_secret_until is not None
-        and receiver.previous_secret_until > now
-    ):
-        keys.append(sealer.open(receiver.previous_secret_sealed, context).decode())
+    signer = _signer(
+        sealer,
+        webhook_id,
+        receiver.secret_sealed,
+        receiver.previous_secret_sealed,
+        receiver.previous_secret_until,
+        now,
+    )
     return Batch(
         receiver=receiver,
         items=items,
-        secrets=keys,
+        signer=signer,
         production=receiver.mode == TenantMode.PRODUCTION.value,
     )
+
+
+def _signer(
+    sealer: Sealer,
+    webhook_id: str,
+    secret_sealed: bytes,
+    previous_sealed: bytes | None,
+    previous_until: datetime | None,
+    now: datetime,
+) -> Signer:
+    """The webhook's signer: its secret, and the previous one while its grace period lasts."""
+    context = sealing_context(webhook_id)
+    keys = [sealer.open(secret_sealed, context).decode()]
+    if previous_sealed is not None and previous_until is not None and previous_until > now:
+        keys.append(sealer.open(previous_sealed, context).decode())
+    return Signer(keys)
 
 
 def needs_payloads(batch: Batch) -> bool:
@@ -582,18 +598,16 @@ async def delivery_detail(
     attempts = (await repository.attempts_of(session, tenant.id, [delivery.id])).get(
         delivery.id, []
     )
-    context = sealing_context(webhook_id)
-    keys = [sealer.open(webhook.secret_sealed, context).decode()]
-    if (
-        webhook.previous_secret_sealed is not None
-        and webhook.previous_secret_until is not None
-        and webhook.previous_secret_until > now
-    ):
-        keys.append(sealer.open(webhook.previous_secret_sealed, context).decode())
+    signer = _signer(
+        sealer,
+        webhook_id,
+        webhook.secret_sealed,
+        webhook.previous_secret_sealed,
+        webhook.previous_secret_until,
+        now,
+    )
     headers = {
-        a.id: signature_headers(
-            delivery.body, delivery.event_id, int(a.attempted_at.timestamp()), keys
-        )
+        a.id: signer.headers(delivery.body, delivery.event_id, int(a.attempted_at.timestamp()))
         for a in attempts
     }
     return DeliveryDetail(

@@ -39,7 +39,6 @@ from sahod.db import DriverConnection, driver_connection_of, read_pool_of, sessi
 from sahod.kit.services import runtime_of
 from sahod.webhooks import delivery, sender
 from sahod.webhooks.repository import Due
-from sahod.webhooks.signing import signature_headers
 
 if TYPE_CHECKING:
     from sahod.kit.services import AnyServices as Runtime
@@ -122,9 +121,7 @@ async def _send(
     async def send(item: Due) -> delivery.Sent:
         async with gate:
             attempted_at = clock.now()
-            headers = signature_headers(
-                item.body, item.event_id, int(attempted_at.timestamp()), batch.secrets
-            )
+            headers = batch.signer.headers(item.body, item.event_id, int(attempted_at.timestamp()))
             outcome = await sender.send(client, batch.receiver.url, item.body, headers, settings)
             return delivery.Sent(item=item, attempted_at=attempted_at, outcome=outcome)
 
