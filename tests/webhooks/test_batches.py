@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 from prometheus_client import REGISTRY
@@ -11,8 +12,9 @@ from sqlalchemy import text
 
 from sahod.db import driver_connection_of, session_scope
 from sahod.events.service import emit
+from sahod.kit import jobs
 from sahod.runtime import Runtime
-from sahod.webhooks import delivery
+from sahod.webhooks import delivery, repository
 from sahod.webhooks.tasks import drain
 from tests.webhooks.conftest import FAST, Env
 from tests.webhooks.receiver import Receiver, Reply
@@ -157,5 +159,36 @@ async def test_an_event_whose_wake_up_is_missed_right_after_a_drain_still_arrive
             )
         posts = await receiver.wait_for(lambda p: len(p) == 2, within=2.0)
         assert [post.json()["data"]["userId"] for post in posts] == ["u-1", "u-2"]
+    for client in env._clients:
+        await client.aclose()
+
+
+async def test_a_drain_retires_the_wake_ups_it_makes_redundant_and_keeps_a_later_retry(
+    delivery_runtime: Runtime,
+) -> None:
+    """After an outage, the events' transactions have left one wake-up each: the drain that
+    sends their deliveries takes them off the queue (so no job is fetched just to find the
+    webhook drained), but not a wake-up for a retry that is not yet due."""
+    env = Env(runtime=delivery_runtime, _clients=[])  # no worker: the wake-ups wait
+    async with Receiver() as receiver:
+        tenant = await env.tenant()
+        hook = await tenant.create_webhook(receiver.url, "s3cret-s3cret")
+        for _ in range(3):
+            await emit_in_transactions(env, tenant.id, 1, 5)
+            await asyncio.sleep(delivery.FRESH_WAKE_UP.total_seconds() + 0.05)
+        assert await waiting_wake_ups(env, hook["id"]) == 3
+        later = delivery_runtime.clock.now() + timedelta(minutes=5)
+        async with session_scope(delivery_runtime.session_factory) as session:
+            await repository.wake(
+                await driver_connection_of(session),
+                tenant.id,
+                [(hook["id"], later)],
+                queue=jobs.DEFAULT_QUEUE,
+                window=delivery.RETRY_WAKE_WINDOW,
+                fresh=delivery.FRESH_WAKE_UP,
+            )
+        await drain(delivery_runtime, tenant.id, hook["id"])
+        assert len(receiver.posts) == 15
+        assert await waiting_wake_ups(env, hook["id"]) == 1  # the retry's, for later
     for client in env._clients:
         await client.aclose()

@@ -318,6 +318,9 @@ async def webhook_of_delivery(
 
 # The claim, one statement (see ``claim``): the webhook (with its tenant's mode) and its
 # claimed deliveries, oldest first; an inactive webhook's waiting deliveries fail instead.
+# The webhook's wake-ups already due go (``retired``): the drain that claims goes on until
+# nothing is due, so each would only be fetched, find the webhook drained or draining, and
+# end (after an outage, one per emitting transaction: a job's fetch and finish apiece).
 # An UPDATE … RETURNING is atomic on its own: on an autocommit connection the lease commits
 # with it, in one round trip.
 _CLAIM = b"""
@@ -346,6 +349,15 @@ WITH target AS (
         SELECT waiting.id FROM webhook_deliveries AS waiting
         WHERE waiting.tenant_id = %(tenant_id)s AND waiting.webhook_id = %(webhook_id)s
           AND waiting.status = 'PENDING' AND NOT (SELECT target.active FROM target)
+        FOR UPDATE SKIP LOCKED
+    )
+), retired AS (
+    DELETE FROM procrastinate_jobs AS job WHERE job.id IN (
+        SELECT waiting.id FROM procrastinate_jobs AS waiting
+        WHERE waiting.status = 'todo' AND waiting.task_name = 'sahod.webhooks.deliver'
+          AND waiting.args->>'webhook_id' = %(webhook_id)s
+          AND waiting.args->>'tenant_id' = %(tenant_id)s
+          AND waiting.scheduled_at <= %(now)s
         FOR UPDATE SKIP LOCKED
     )
 )
@@ -418,8 +430,8 @@ async def claim(
 # A delivery committed just as its webhook's waiting wake-up finished its last claim is
 # drained by the next wake-up or, when no event follows, by the sweep.
 DELIVER_TASK = "sahod.webhooks.deliver"
-"""The wake-up's task, written out in ``_WAKE`` as the index's condition names it (a bound
-parameter would keep the planner from the partial index)."""
+"""The wake-up's task, written out in ``_WAKE`` and ``_CLAIM`` as the index's condition
+names it (a bound parameter would keep the planner from the partial index)."""
 
 _WAKE = b"""
 SELECT count(*) FROM unnest(procrastinate_defer_jobs_v1(ARRAY(
