@@ -11,7 +11,7 @@ from sahod.kit.clock import ManualClock
 from sahod.portal.schemas import Role
 from sahod.runtime import Runtime
 from sahod.webhooks.signing import verify
-from sahod.webhooks.tasks import drain
+from sahod.webhooks.tasks import drain, settle_second_looks
 from tests.conftest import TenantClient
 from tests.portal.conftest import MemberFactory
 from tests.webhooks.receiver import Receiver, Reply
@@ -52,6 +52,7 @@ async def test_a_delivery_shows_body_signatures_and_answer_and_is_redelivered(
         sent = await developer.post(f"/portal/webhooks/{webhook_id}/test")
         assert sent.status_code == 303
         await drain(runtime, tenant.tenant_id, webhook_id)
+        await settle_second_looks(runtime)
         assert len(receiver.posts) == 1
         arrived = receiver.posts[0]
         assert arrived.json()["type"] == "WEBHOOK_TEST"
@@ -76,6 +77,7 @@ async def test_a_delivery_shows_body_signatures_and_answer_and_is_redelivered(
         )
         assert again.status_code == 303
         await drain(runtime, tenant.tenant_id, webhook_id)
+        await settle_second_looks(runtime)
         assert len(receiver.posts) == 2 and receiver.posts[1].body == arrived.body
         after = await developer.http.get(again.headers["location"])
         assert "Sent again" in after.text and 'id="delivery-status">SUCCEEDED' in after.text
@@ -89,6 +91,7 @@ async def test_recover_since_resends_what_failed_and_disable_stops_it(
         for _ in range(2):
             await tenant.http.post("/v1/users", json={})
         await drain(runtime, tenant.tenant_id, webhook_id)
+        await settle_second_looks(runtime)
         assert len(receiver.posts) == 2
         developer = await member_of(tenant.tenant_id, Role.DEVELOPER)
         recovered = await developer.post(
@@ -98,6 +101,7 @@ async def test_recover_since_resends_what_failed_and_disable_stops_it(
         shown = await developer.http.get(recovered.headers["location"])
         assert "2 deliveries queued" in shown.text
         await drain(runtime, tenant.tenant_id, webhook_id)
+        await settle_second_looks(runtime)
         assert len(receiver.posts) == 4
 
         disabled = await developer.post(f"/portal/webhooks/{webhook_id}/disable")

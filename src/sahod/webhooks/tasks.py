@@ -247,6 +247,16 @@ def _recheck_later(runtime: Runtime, key: tuple[str, str]) -> None:
     task.add_done_callback(running.discard)
 
 
+async def settle_second_looks(runtime: Runtime) -> None:
+    """Returns once no second look of this process is waiting or running: for a caller that
+    drains by hand and then uses the same database connection (a test whose sessions share
+    one connection), where a second look would run beside it."""
+    running = runtime.extras.setdefault(_RECHECKS_RUNNING, set())
+    assert isinstance(running, set)
+    while running:
+        await asyncio.gather(*running, return_exceptions=True)
+
+
 async def deliver(
     context: procrastinate.JobContext,
     tenant_id: str,
