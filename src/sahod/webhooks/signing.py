@@ -60,7 +60,11 @@ def standard_key(secret: str) -> bytes:
 
 
 def smile_signature(body: bytes, secret: str) -> str:
-    return hmac.digest(secret.encode(), body, "sha512").hex()
+    return _smile_signature(body, secret.encode())
+
+
+def _smile_signature(body: bytes, key: bytes) -> str:
+    return hmac.digest(key, body, "sha512").hex()
 
 
 def standard_signature(message_id: str, timestamp: int, body: bytes, secret: str) -> str:
@@ -89,7 +93,7 @@ class Signer:
     def headers(self, body: bytes, message_id: str, timestamp: int) -> dict[str, str]:
         """The signing headers of one attempt."""
         return {
-            SMILE_SIGNATURE: hmac.digest(self._smile_key, body, "sha512").hex(),
+            SMILE_SIGNATURE: _smile_signature(body, self._smile_key),
             WEBHOOK_ID: message_id,
             WEBHOOK_TIMESTAMP: str(timestamp),
             WEBHOOK_SIGNATURE: " ".join(

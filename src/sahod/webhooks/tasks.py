@@ -241,18 +241,23 @@ def _recheck_later(runtime: Runtime, key: tuple[str, str]) -> None:
     rechecks[key] = task
     # The key goes before the drain starts (so that drain can ask for the next look):
     # the loop keeps only weak references to tasks, so this set holds it until it ends.
-    running = runtime.extras.setdefault(_RECHECKS_RUNNING, set())
-    assert isinstance(running, set)
+    running = _second_looks(runtime)
     running.add(task)
     task.add_done_callback(running.discard)
+
+
+def _second_looks(runtime: Runtime) -> set[asyncio.Task[None]]:
+    """The second looks of this process waiting or running, held until each ends."""
+    running = runtime.extras.setdefault(_RECHECKS_RUNNING, set())
+    assert isinstance(running, set)
+    return running
 
 
 async def settle_second_looks(runtime: Runtime) -> None:
     """Returns once no second look of this process is waiting or running: for a caller that
     drains by hand and then uses the same database connection (a test whose sessions share
     one connection), where a second look would run beside it."""
-    running = runtime.extras.setdefault(_RECHECKS_RUNNING, set())
-    assert isinstance(running, set)
+    running = _second_looks(runtime)
     while running:
         await asyncio.gather(*running, return_exceptions=True)
 
