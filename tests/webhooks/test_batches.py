@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import replace
 from datetime import timedelta
 
+import orjson
 import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import text
@@ -53,6 +54,56 @@ async def test_a_batch_whose_worker_died_is_sent_again_once_its_lease_runs_out(
         (done,) = await env.settled(hook["id"], all_in("SUCCEEDED", 1))
         assert [post.json()["data"]["userId"] for post in receiver.posts] == ["u-1"]
         assert done.attempt_count == 1
+    for client in env._clients:
+        await client.aclose()
+
+
+async def test_one_drain_at_a_time_holds_a_webhook_and_claims_past_what_it_has_out(
+    delivery_runtime: Runtime,
+) -> None:
+    """The lease is the webhook's: while one drain holds it (in another worker, here played
+    by hand), another claims nothing; the holder's next claim takes only what came after
+    its batch still out; once it lets go, the next drain sends what is left."""
+    runtime = delivery_runtime
+    env = Env(runtime=runtime, _clients=[])  # no worker: this test plays its parts
+
+    async def claim(lease: delivery.DrainLease) -> list[str]:
+        async with session_scope(runtime.session_factory) as session:
+            batch = await delivery.claim_batch(
+                await driver_connection_of(session),
+                runtime.sealer,
+                tenant.id,
+                hook["id"],
+                runtime.clock.now(),
+                runtime.settings,
+                size=10,
+                concurrency=10,
+                lease=lease,
+            )
+        return (
+            [] if batch is None else [orjson.loads(i.body)["data"]["userId"] for i in batch.items]
+        )
+
+    async with Receiver() as receiver:
+        tenant = await env.tenant()
+        hook = await tenant.create_webhook(receiver.url, "s3cret-s3cret")
+        await env.emit(tenant.id, "USER_CREATED", {"userId": "u-1"})
+        holder, other = delivery.DrainLease(), delivery.DrainLease()
+        assert await claim(holder) == ["u-1"]
+        await env.emit(tenant.id, "USER_CREATED", {"userId": "u-2"})
+        assert await claim(other) == []
+        await drain(runtime, tenant.id, hook["id"])  # this process's drain: held, too
+        assert receiver.posts == []
+        assert await claim(holder) == ["u-2"]  # not u-1 again: it is out
+        assert await claim(holder) == []
+        async with session_scope(runtime.session_factory) as session:
+            await delivery.release(
+                await driver_connection_of(session), tenant.id, hook["id"], holder
+            )
+        # The holder died before recording: both are sent again, in order, by the next drain.
+        await drain(runtime, tenant.id, hook["id"])
+        await env.settled(hook["id"], all_in("SUCCEEDED", 2))
+        assert [post.json()["data"]["userId"] for post in receiver.posts] == ["u-1", "u-2"]
     for client in env._clients:
         await client.aclose()
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -218,11 +218,21 @@ class Batch:
 
 
 def lease_seconds(settings: Settings, size: int, concurrency: int, queued_ahead: int = 0) -> float:
-    """How long a claimed batch stays out of every other claim: long enough for the
-    ``queued_ahead`` requests before it and all its own to time out, one round of
-    ``concurrency`` after another, and one more timeout for the recording."""
+    """How long a claim keeps its webhook from every other drain: long enough for the
+    ``queued_ahead`` requests before its batch and all the batch's own to time out, one
+    round of ``concurrency`` after another, and one more timeout for the recording."""
     rounds = -(-(queued_ahead + size) // max(1, concurrency))
     return (rounds + 1) * settings.webhook_timeout_seconds
+
+
+@dataclass(slots=True)
+class DrainLease:
+    """One drain's hold on its webhook: the token its claims lease the webhook with, and
+    the last delivery claimed (the next claim starts after it, while that one is out)."""
+
+    token: str = field(default_factory=lambda: secrets.token_hex(16))
+    after_seq: int = 0
+    held: bool = False
 
 
 async def webhook_of(session: AsyncSession, tenant_id: str, delivery_id: str) -> str | None:
@@ -240,18 +250,32 @@ async def claim_batch(
     size: int,
     concurrency: int,
     queued_ahead: int = 0,
+    lease: DrainLease | None = None,
 ) -> Batch | None:
-    """Up to ``size`` due deliveries of the webhook, leased to this worker, in one statement
-    (an autocommit connection commits the lease with it); None when there is nothing to
-    send (no due delivery, or the webhook is gone or inactive: its waiting deliveries then
-    fail). ``queued_ahead``: requests of this worker that go before these (the lease covers
-    them). Bodies still waiting for their data points: ``with_payloads``."""
+    """Up to ``size`` due deliveries of the webhook, past the last one ``lease`` claimed,
+    with the webhook leased to it (see ``repository.claim``), in one statement (an
+    autocommit connection commits the lease with it); None when there is nothing to send
+    (nothing due, another drain holds the webhook, or the webhook is gone or inactive: its
+    waiting deliveries then fail). ``queued_ahead``: requests of this worker that go
+    before these (the lease covers them). No ``lease``: a drain of this one claim. Bodies
+    still waiting for their data points: ``with_payloads``."""
+    lease = lease or DrainLease()
     lease_until = now + timedelta(seconds=lease_seconds(settings, size, concurrency, queued_ahead))
-    receiver, items = await repository.claim(
-        connection, tenant_id, webhook_id, now, lease_until, size
+    claimed = await repository.claim(
+        connection,
+        tenant_id,
+        webhook_id,
+        now,
+        lease_until,
+        size,
+        token=lease.token,
+        after=lease.after_seq,
     )
+    lease.held = lease.held or claimed.leased
+    receiver, items = claimed.receiver, claimed.items
     if receiver is None or not items:
         return None
+    lease.after_seq = items[-1].seq
     signer = _signer(
         sealer,
         webhook_id,
@@ -266,6 +290,16 @@ async def claim_batch(
         signer=signer,
         production=receiver.mode == TenantMode.PRODUCTION.value,
     )
+
+
+async def release(
+    connection: DriverConnection, tenant_id: str, webhook_id: str, lease: DrainLease
+) -> None:
+    """Lets the webhook go once the drain's batches are all recorded: the next drain need
+    not wait for the lease to run out."""
+    if lease.held:
+        await repository.release(connection, tenant_id, webhook_id, lease.token)
+        lease.held = False
 
 
 def _signer(

@@ -306,6 +306,7 @@ class Due:
     body: bytes
     needs_payload: bool
     event_id: str
+    seq: int
 
 
 async def webhook_of_delivery(
@@ -318,29 +319,43 @@ async def webhook_of_delivery(
 
 # The claim, one statement (see ``claim``): the webhook (with its tenant's mode) and its
 # claimed deliveries, oldest first; an inactive webhook's waiting deliveries fail instead.
-# The webhook's wake-ups already due go (``retired``): the drain that claims goes on until
-# nothing is due, so each would only be fetched, find the webhook drained or draining, and
-# end (after an outage, one per emitting transaction: a job's fetch and finish apiece).
-# An UPDATE … RETURNING is atomic on its own: on an autocommit connection the lease commits
-# with it, in one round trip.
+# The lease is the webhook's (``leased``), taken only when something is due: a claim writes
+# one row, not one per delivery, and the deliveries are only read, past the last one this
+# drain has claimed (``after``). The webhook's wake-ups already due go (``retired``): the
+# drain that claims goes on until nothing is due, so each would only be fetched, find the
+# webhook drained or draining, and end (after an outage, one per emitting transaction: a
+# job's fetch and finish apiece). A statement is atomic on its own: on an autocommit
+# connection the lease commits with it, in one round trip.
 _CLAIM = b"""
 WITH target AS (
     SELECT w.url, w.active, w.secret_sealed, w.previous_secret_sealed,
            w.previous_secret_until, w.failing_since, t.mode
     FROM webhooks AS w JOIN tenants AS t ON t.id = w.tenant_id
     WHERE w.tenant_id = %(tenant_id)s AND w.id = %(webhook_id)s
+), leased AS (
+    UPDATE webhooks AS w SET
+        drain_token = %(token)s,
+        drain_until = CASE WHEN w.drain_token = %(token)s
+                           THEN greatest(w.drain_until, %(lease_until)s)
+                           ELSE %(lease_until)s END
+    WHERE w.tenant_id = %(tenant_id)s AND w.id = %(webhook_id)s AND w.active
+      AND (w.drain_token IS NULL OR w.drain_token = %(token)s OR w.drain_until <= %(now)s)
+      AND EXISTS (
+          SELECT FROM webhook_deliveries AS due
+          WHERE due.tenant_id = %(tenant_id)s AND due.webhook_id = %(webhook_id)s
+            AND due.status = 'PENDING' AND due.next_attempt_at <= %(now)s
+            AND due.seq > CAST(%(after)s AS bigint)
+      )
+    RETURNING w.id
 ), claimed AS (
-    UPDATE webhook_deliveries AS d SET next_attempt_at = %(lease_until)s
-    WHERE d.tenant_id = %(tenant_id)s AND d.id IN (
-        SELECT due.id FROM webhook_deliveries AS due
-        WHERE due.tenant_id = %(tenant_id)s AND due.webhook_id = %(webhook_id)s
-          AND due.status = 'PENDING' AND due.next_attempt_at <= %(now)s
-          AND (SELECT target.active FROM target)
-        ORDER BY due.seq
-        LIMIT %(limit)s
-        FOR UPDATE SKIP LOCKED
-    )
-    RETURNING d.seq, d.id, d.generation, d.schedule_step, d.body, d.needs_payload, d.event_id
+    SELECT due.seq, due.id, due.generation, due.schedule_step, due.body, due.needs_payload,
+           due.event_id
+    FROM webhook_deliveries AS due
+    WHERE due.tenant_id = %(tenant_id)s AND due.webhook_id = %(webhook_id)s
+      AND due.status = 'PENDING' AND due.next_attempt_at <= %(now)s
+      AND due.seq > CAST(%(after)s AS bigint) AND EXISTS (SELECT FROM leased)
+    ORDER BY due.seq
+    LIMIT %(limit)s
 ), given_up AS (
     UPDATE webhook_deliveries AS d SET
         status = 'FAILED', last_error = 'the webhook is not active', next_attempt_at = NULL,
@@ -363,11 +378,21 @@ WITH target AS (
 )
 SELECT target.url, target.active, target.secret_sealed, target.previous_secret_sealed,
        target.previous_secret_until, target.failing_since, target.mode,
-       claimed.id, claimed.generation, claimed.schedule_step, claimed.body,
-       claimed.needs_payload, claimed.event_id
+       EXISTS (SELECT FROM leased), claimed.seq, claimed.id, claimed.generation,
+       claimed.schedule_step, claimed.body, claimed.needs_payload, claimed.event_id
 FROM target LEFT JOIN claimed ON true
 ORDER BY claimed.seq
 """
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """What a claim found: the webhook (None: it is gone), whether this drain now holds its
+    lease, and the deliveries claimed, oldest first."""
+
+    receiver: Receiver | None
+    leased: bool
+    items: list[Due]
 
 
 async def claim(
@@ -377,16 +402,22 @@ async def claim(
     now: datetime,
     lease_until: datetime,
     limit: int,
-) -> tuple[Receiver | None, list[Due]]:
-    """The webhook, and up to ``limit`` of its due deliveries claimed, oldest first, in one
-    statement.
+    *,
+    token: str,
+    after: int,
+) -> Claimed:
+    """The webhook, and up to ``limit`` of its due deliveries past ``after`` (a delivery's
+    ``seq``), oldest first, in one statement.
 
-    A claim is a lease: ``next_attempt_at`` moves to ``lease_until``, so a batch whose
-    worker dies comes due again then (and the sweep claims it). ``SKIP LOCKED``: two
-    workers never wait on each other, and take different rows. The webhook is read, not
-    locked (every writer of both locks the webhook first). An inactive webhook claims
-    nothing: its waiting deliveries fail (those locked by a job in progress are skipped, as
-    in ``give_up_pending``). No receiver: the webhook is gone, its deliveries with it.
+    A claim leases the webhook to the drain named ``token`` until ``lease_until`` (a drain
+    that holds it extends it), when something is due and no other drain holds a lease
+    still running: one drain at a time sends a webhook's deliveries, and a batch whose
+    worker dies is claimed again once the lease runs out (the sweep does). The deliveries
+    are read, not locked nor written: the lease keeps them from any other drain, and
+    ``after`` from this drain's next claim while they are out. The webhook is locked only
+    by the lease's update (every writer of both locks the webhook first). An inactive
+    webhook claims nothing: its waiting deliveries fail (those locked by a recording in
+    progress are skipped, as in ``give_up_pending``).
     """
     cursor = await connection.execute(
         _CLAIM,
@@ -396,18 +427,34 @@ async def claim(
             "now": now,
             "lease_until": lease_until,
             "limit": limit,
+            "token": token,
+            "after": after,
         },
     )
     rows = await cursor.fetchall()
     if not rows:
-        return None, []
-    found = Receiver(tenant_id, webhook_id, *rows[0][:7])
+        return Claimed(None, False, [])
     items = [
-        Due(row[7], row[8], row[9], bytes(row[10]), row[11], row[12])
+        Due(row[9], row[10], row[11], bytes(row[12]), row[13], row[14], row[8])
         for row in rows
-        if row[7] is not None
+        if row[9] is not None
     ]
-    return found, items
+    return Claimed(Receiver(tenant_id, webhook_id, *rows[0][:7]), bool(rows[0][7]), items)
+
+
+_RELEASE = b"""
+UPDATE webhooks SET drain_token = NULL, drain_until = NULL
+WHERE tenant_id = %(tenant_id)s AND id = %(webhook_id)s AND drain_token = %(token)s
+"""
+
+
+async def release(
+    connection: DriverConnection, tenant_id: str, webhook_id: str, token: str
+) -> None:
+    """Ends the lease of the drain named ``token`` on the webhook, if it still holds it."""
+    await connection.execute(
+        _RELEASE, {"tenant_id": tenant_id, "webhook_id": webhook_id, "token": token}
+    )
 
 
 # Wake-ups: a webhook's deliveries are the queue, and a job only says "drain this webhook

@@ -4,8 +4,9 @@ The delivery rows are the queue; jobs are wake-ups of a webhook. The event's tra
 adds one for each webhook it wrote deliveries for, unless one is already waiting (a burst
 of events to one receiver costs a job per transaction at most, not one per delivery), and
 a retry or a redelivery adds one for when it is due. A job that runs *drains* its
-webhook: it claims up to ``BATCH_SIZE`` due deliveries at a time (``FOR UPDATE SKIP
-LOCKED``, a lease on ``next_attempt_at``), sends them concurrently (at most
+webhook: it leases the webhook (one drain at a time, across processes), claims up to
+``BATCH_SIZE`` due deliveries at a time, each claim past the last and extending the lease,
+sends them concurrently (at most
 ``SENDS_PER_RECEIVER`` at once, over the worker's kept-alive connections, each within the
 timeout), and records every outcome in one statement, until nothing of the webhook is due;
 the next batch is claimed, and the last one recorded, while one is being sent
@@ -13,12 +14,14 @@ the next batch is claimed, and the last one recorded, while one is being sent
 is, are single statements on an autocommit connection: one round trip each.
 A wake-up that finds nothing due (its deliveries were drained by another) just ends.
 
-One webhook drains in one loop per process: a job for a webhook already draining here
-ends at once (the loop takes its delivery), so a slow receiver holds one worker slot and
-its own connections, never the deliveries of other receivers, which other slots drain.
+One webhook drains in one loop at a time: a job for a webhook already draining ends at
+once (the loop takes its delivery; in this process it does not even claim), so a slow
+receiver holds one worker slot and its own connections, never the deliveries of other
+receivers, which other slots drain. A drain lets its webhook go when nothing is due, then
+claims once more: a delivery whose job ended while the webhook was held is sent then.
 
 Nothing is lost when a worker dies mid-batch: the claimed deliveries are still PENDING,
-due again when their lease runs out, and ``sweep`` (every 10 s, once across workers)
+due again when the webhook's lease runs out, and ``sweep`` (every 10 s, once across workers)
 drains every webhook with a due delivery, whether its job was lost or never ran. A batch
 sent but not recorded is sent again: delivery is at least once, with the same bytes.
 """
@@ -90,7 +93,11 @@ async def _autocommit(runtime: Runtime) -> AsyncIterator[DriverConnection]:
 
 
 async def _claim(
-    runtime: Runtime, tenant_id: str, webhook_id: str, queued_ahead: int
+    runtime: Runtime,
+    tenant_id: str,
+    webhook_id: str,
+    queued_ahead: int,
+    lease: delivery.DrainLease,
 ) -> delivery.Batch | None:
     # No transaction stays open across the requests: a slow receiver must not hold a
     # connection or a row lock for up to the timeout.
@@ -105,6 +112,7 @@ async def _claim(
             size=BATCH_SIZE,
             concurrency=SENDS_PER_RECEIVER,
             queued_ahead=queued_ahead,
+            lease=lease,
         )
     if batch is not None and delivery.needs_payloads(batch):
         async with session_scope(runtime.session_factory) as session:
@@ -173,10 +181,11 @@ async def _drain_pass(runtime: Runtime, tenant_id: str, webhook_id: str) -> bool
                 batch, sent = sent_out.result()
                 recording.add(asyncio.create_task(_record(runtime, batch, sent)))
 
+    lease = delivery.DrainLease()
     claimed = False
     try:
         while True:
-            batch = await _claim(runtime, tenant_id, webhook_id, len(sending) * BATCH_SIZE)
+            batch = await _claim(runtime, tenant_id, webhook_id, len(sending) * BATCH_SIZE, lease)
             if batch is None:
                 break
             claimed = True
@@ -187,9 +196,11 @@ async def _drain_pass(runtime: Runtime, tenant_id: str, webhook_id: str) -> bool
                 break
             await settle(at_most=BATCHES_OUT - 1)
         await settle(at_most=0)
+        async with _autocommit(runtime) as connection:
+            await delivery.release(connection, tenant_id, webhook_id, lease)
     finally:
-        # After a failure, the batches still out are let go: their deliveries stay leased
-        # and are sent again once the lease runs out, as after a crash.
+        # After a failure, the batches still out are let go, and the webhook stays leased:
+        # their deliveries are sent again once the lease runs out, as after a crash.
         for task in (*sending, *recording):
             task.cancel()
     return claimed
