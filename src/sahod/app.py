@@ -39,7 +39,7 @@ from sahod.providers.endpoints import router as providers_router
 from sahod.runtime import Runtime, open_runtime
 from sahod.supervisor import run_supervised_worker
 from sahod.tasks.endpoints import router as tasks_router
-from sahod.tenants.service import Authenticator
+from sahod.tenants.service import Authenticator, follow_revocations
 from sahod.users.endpoints import router as users_router
 from sahod.users.endpoints import tokens_router, user_accounts_router
 from sahod.webhooks.endpoints import router as webhooks_router
@@ -141,6 +141,12 @@ def install_openapi(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+async def _cancelled(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
 def create_app_for_process() -> FastAPI:
     """The app factory each of `sahod serve --workers N`'s API processes calls: settings
     from the environment the parent prepared (its database URL; the job worker runs in a
@@ -177,6 +183,11 @@ def create_app(
             app.state.settings = active.settings
             app.state.session_factory = active.session_factory
             app.state.clock = active.clock
+            # Sign-ins are cached only while this process hears of every key revoked.
+            revocations = asyncio.create_task(
+                follow_revocations(app.state.authenticator, active.database_url)
+            )
+            stack.push_async_callback(_cancelled, revocations)
             # In this process only where asked (tests, `sahod demo`); `sahod serve` runs the
             # worker in a process of its own.
             worker: asyncio.Task[None] | None = None

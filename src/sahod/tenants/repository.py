@@ -6,9 +6,16 @@ by an API key) before any tenant-scoped query can run.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sahod.db import libpq_url
 from sahod.tenants.models import ApiKey, Tenant
 
 
@@ -79,3 +86,34 @@ async def count_active_keys(session: AsyncSession, tenant_id: str) -> int:
         .where(ApiKey.tenant_id == tenant_id, ApiKey.revoked_at.is_(None))
     )
     return int(found.scalar_one())
+
+
+REVOKED_KEYS_CHANNEL = "sahod_revoked_api_keys"
+"""Where a key's revocation is announced, on its commit, to every process that caches
+sign-ins (``Authenticator``)."""
+
+
+async def announce_revoked(session: AsyncSession, key: str) -> None:
+    """In the revoking transaction: PostgreSQL delivers the notice when, and only if, it
+    commits."""
+    await session.execute(
+        text("SELECT pg_notify(:channel, :key)"), {"channel": REVOKED_KEYS_CHANNEL, "key": key}
+    )
+
+
+REVOCATIONS_LISTENER = "sahod revocations"
+"""The listening connection's name in ``pg_stat_activity``."""
+
+
+@asynccontextmanager
+async def revocation_notices(database_url: str) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+    """A connection of its own, listening for revoked keys (its ``notifies()``): a
+    notice goes only to connections listening when the revocation commits."""
+    connection = await psycopg.AsyncConnection.connect(
+        libpq_url(database_url), autocommit=True, application_name=REVOCATIONS_LISTENER
+    )
+    try:
+        await connection.execute(sql.SQL("LISTEN {}").format(sql.Identifier(REVOKED_KEYS_CHANNEL)))
+        yield connection
+    finally:
+        await connection.close()
