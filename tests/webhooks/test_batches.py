@@ -22,6 +22,25 @@ from tests.webhooks.receiver import Receiver, Reply
 from tests.webhooks.test_delivery import EnvFactory, all_in
 
 
+async def claim_by_hand(
+    runtime: Runtime, tenant_id: str, webhook_id: str, lease: delivery.DrainLease | None = None
+) -> delivery.Batch | None:
+    """A worker's claim of up to ten, played by the test (what it sends, if anything, is up
+    to the test)."""
+    async with session_scope(runtime.session_factory) as session:
+        return await delivery.claim_batch(
+            await driver_connection_of(session),
+            runtime.sealer,
+            tenant_id,
+            webhook_id,
+            runtime.clock.now(),
+            runtime.settings,
+            size=10,
+            concurrency=10,
+            lease=lease,
+        )
+
+
 async def test_a_batch_whose_worker_died_is_sent_again_once_its_lease_runs_out(
     delivery_runtime: Runtime,
 ) -> None:
@@ -32,17 +51,7 @@ async def test_a_batch_whose_worker_died_is_sent_again_once_its_lease_runs_out(
         tenant = await env.tenant()
         hook = await tenant.create_webhook(receiver.url, "s3cret-s3cret")
         await env.emit(tenant.id, "USER_CREATED", {"userId": "u-1"})
-        async with session_scope(runtime.session_factory) as session:
-            batch = await delivery.claim_batch(
-                await driver_connection_of(session),
-                runtime.sealer,
-                tenant.id,
-                hook["id"],
-                runtime.clock.now(),
-                settings,
-                size=10,
-                concurrency=10,
-            )
+        batch = await claim_by_hand(runtime, tenant.id, hook["id"])
         assert batch is not None and len(batch.items) == 1
         # The worker dies here: the batch is claimed, never sent nor recorded.
         await drain(runtime, tenant.id, hook["id"])
@@ -68,18 +77,7 @@ async def test_one_drain_at_a_time_holds_a_webhook_and_claims_past_what_it_has_o
     env = Env(runtime=runtime, _clients=[])  # no worker: this test plays its parts
 
     async def claim(lease: delivery.DrainLease) -> list[str]:
-        async with session_scope(runtime.session_factory) as session:
-            batch = await delivery.claim_batch(
-                await driver_connection_of(session),
-                runtime.sealer,
-                tenant.id,
-                hook["id"],
-                runtime.clock.now(),
-                runtime.settings,
-                size=10,
-                concurrency=10,
-                lease=lease,
-            )
+        batch = await claim_by_hand(runtime, tenant.id, hook["id"], lease)
         return (
             [] if batch is None else [orjson.loads(i.body)["data"]["userId"] for i in batch.items]
         )
