@@ -155,14 +155,20 @@ def test_responses_with_and_without_a_body_arrive_on_a_kept_alive_connection(
     # A response's head is held until its body is written (kit/http_server.py): one
     # without a body (HEAD) must still leave, and the next one on the connection follow.
     server = two_servers[0][0]
-    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as connection:
-        connection.sendall(b"HEAD /v1/openapi.json HTTP/1.1\r\nHost: x\r\n\r\n")
-        head = b""
-        while b"\r\n\r\n" not in head:
-            chunk = connection.recv(65536)
-            assert chunk, head
-            head += chunk
-        assert head.startswith(b"HTTP/1.1 200 "), head[:100]
-        assert head.endswith(b"\r\n\r\n"), "a HEAD answer carries no body"
+    for _ in range(3):
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as connection:
+            connection.sendall(b"HEAD /v1/openapi.json HTTP/1.1\r\nHost: x\r\n\r\n")
+            head = b""
+            while b"\r\n\r\n" not in head:
+                chunk = connection.recv(65536)
+                assert chunk, head
+                head += chunk
+        # This address may still be inside the burst test's one-second window, as above.
+        waited = re.search(rb"retry-after: (\d+)", head, re.I)
+        if not head.startswith(b"HTTP/1.1 429 ") or waited is None:
+            break
+        time.sleep(float(waited.group(1)))
+    assert head.startswith(b"HTTP/1.1 200 "), head[:100]
+    assert head.endswith(b"\r\n\r\n"), "a HEAD answer carries no body"
     _, body = _one_request(server.port, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
     assert json.loads(body)["code"] == "OK"
