@@ -589,6 +589,12 @@ async def record_outcomes(
     cursor = await connection.execute(
         _RECORD,
         {"tenant_id": tenant_id, "now": now, "outcomes": orjson.dumps(outcomes).decode()},
+        # Planned for its values each time: once prepared, PostgreSQL settled on a generic
+        # plan whose cost grew with the table. Measured after a 10,000-event burst, a
+        # batch's recording went from 1.5-2 ms to 8, 11 and 15 ms over three backlogs, and
+        # PostgreSQL's CPU per delivery from about 120 to 460 us; planned each time it
+        # stays at 117-121 us.
+        prepare=False,
     )
     return [(row[0], row[1], row[2]) for row in await cursor.fetchall()]
 
