@@ -319,19 +319,28 @@ async def webhook_of_delivery(
 
 # The claim, one statement (see ``claim``): the webhook (with its tenant's mode) and its
 # claimed deliveries, oldest first; an inactive webhook's waiting deliveries fail instead.
-# The lease is the webhook's (``leased``), taken only when something is due: a claim writes
-# one row, not one per delivery, and the deliveries are only read, past the last one this
-# drain has claimed (``after``). The webhook's wake-ups already due go (``retired``): the
-# drain that claims goes on until nothing is due, so each would only be fetched, find the
-# webhook drained or draining, and end (after an outage, one per emitting transaction: a
-# job's fetch and finish apiece). A statement is atomic on its own: on an autocommit
-# connection the lease commits with it, in one round trip.
+# The deliveries due past the last one this drain has claimed (``after``) are only read;
+# the lease is the webhook's (``leased``), taken when any is due, and they are claimed only
+# with it: a claim writes one row, not one per delivery. The webhook's wake-ups already
+# due go (``retired``): the drain that claims goes on until nothing is due, so each would
+# only be fetched, find the webhook drained or draining, and end (after an outage, one per
+# emitting transaction: a job's fetch and finish apiece). A statement is atomic on its
+# own: on an autocommit connection the lease commits with it, in one round trip.
 _CLAIM = b"""
 WITH target AS (
     SELECT w.url, w.active, w.secret_sealed, w.previous_secret_sealed,
            w.previous_secret_until, w.failing_since, t.mode
     FROM webhooks AS w JOIN tenants AS t ON t.id = w.tenant_id
     WHERE w.tenant_id = %(tenant_id)s AND w.id = %(webhook_id)s
+), claimed AS (
+    SELECT due.seq, due.id, due.generation, due.schedule_step, due.body, due.needs_payload,
+           due.event_id
+    FROM webhook_deliveries AS due
+    WHERE due.tenant_id = %(tenant_id)s AND due.webhook_id = %(webhook_id)s
+      AND due.status = 'PENDING' AND due.next_attempt_at <= %(now)s
+      AND due.seq > CAST(%(after)s AS bigint)
+    ORDER BY due.seq
+    LIMIT %(limit)s
 ), leased AS (
     UPDATE webhooks AS w SET
         drain_token = %(token)s,
@@ -340,22 +349,8 @@ WITH target AS (
                            ELSE %(lease_until)s END
     WHERE w.tenant_id = %(tenant_id)s AND w.id = %(webhook_id)s AND w.active
       AND (w.drain_token IS NULL OR w.drain_token = %(token)s OR w.drain_until <= %(now)s)
-      AND EXISTS (
-          SELECT FROM webhook_deliveries AS due
-          WHERE due.tenant_id = %(tenant_id)s AND due.webhook_id = %(webhook_id)s
-            AND due.status = 'PENDING' AND due.next_attempt_at <= %(now)s
-            AND due.seq > CAST(%(after)s AS bigint)
-      )
+      AND EXISTS (SELECT FROM claimed)
     RETURNING w.id
-), claimed AS (
-    SELECT due.seq, due.id, due.generation, due.schedule_step, due.body, due.needs_payload,
-           due.event_id
-    FROM webhook_deliveries AS due
-    WHERE due.tenant_id = %(tenant_id)s AND due.webhook_id = %(webhook_id)s
-      AND due.status = 'PENDING' AND due.next_attempt_at <= %(now)s
-      AND due.seq > CAST(%(after)s AS bigint) AND EXISTS (SELECT FROM leased)
-    ORDER BY due.seq
-    LIMIT %(limit)s
 ), given_up AS (
     UPDATE webhook_deliveries AS d SET
         status = 'FAILED', last_error = 'the webhook is not active', next_attempt_at = NULL,
@@ -380,7 +375,7 @@ SELECT target.url, target.active, target.secret_sealed, target.previous_secret_s
        target.previous_secret_until, target.failing_since, target.mode,
        EXISTS (SELECT FROM leased), claimed.seq, claimed.id, claimed.generation,
        claimed.schedule_step, claimed.body, claimed.needs_payload, claimed.event_id
-FROM target LEFT JOIN claimed ON true
+FROM target LEFT JOIN claimed ON EXISTS (SELECT FROM leased)
 ORDER BY claimed.seq
 """
 
