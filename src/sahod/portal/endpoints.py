@@ -188,12 +188,8 @@ async def create_key(
 
 
 @router.post("/keys/{key}/revoke")
-async def revoke_key(
-    request: Request, session: Session, clock: AppClock, member: Developer, key: str
-) -> Response:
-    await tenants_service.revoke_key(
-        session, member.tenant, key, clock.now(), request.app.state.authenticator
-    )
+async def revoke_key(session: Session, clock: AppClock, member: Developer, key: str) -> Response:
+    await tenants_service.revoke_key(session, member.tenant, key, clock.now())
     return _see_other("/keys")
 
 

@@ -76,11 +76,10 @@ async def revoke_key(
     tenant: TenantContext,
     key: str,
     now: datetime,
-    authenticator: Authenticator | None = None,
 ) -> None:
-    """Stops the key in every API process once this transaction commits (see
-    ``Authenticator``). The last active key is kept: a tenant without one could not call
-    the API at all."""
+    """Stops the key in every API process, this one included, once this transaction
+    commits (see ``Authenticator``). The last active key is kept: a tenant without one
+    could not call the API at all."""
     found = await repository.active_key_for_update(session, tenant.id, key)
     if found is None:
         raise MissingResource(f"There is no active key {key}.")
@@ -89,8 +88,6 @@ async def revoke_key(
     found.revoked_at = now
     await session.flush()
     await repository.announce_revoked(session, key)
-    if authenticator is not None:
-        authenticator.forget(key)
 
 
 class Authenticator:
