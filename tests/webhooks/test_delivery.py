@@ -252,6 +252,40 @@ async def test_no_2xx_within_the_timeout_is_a_failure(delivery_env: EnvFactory) 
     assert 450 <= attempt.duration_ms < 5000
 
 
+async def test_a_receiver_trickling_its_answer_cannot_stretch_the_timeout(
+    delivery_env: EnvFactory,
+) -> None:
+    """The head comes at once, then a byte of the body every 50 ms: the deadline is the
+    whole exchange's, not each read's."""
+    trickled: list[int] = []
+
+    async def trickle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
+        try:
+            for _ in range(200):
+                writer.write(b"x")
+                await writer.drain()
+                trickled.append(1)
+                await asyncio.sleep(0.05)
+        except ConnectionError:
+            pass  # the sender gave up and closed the connection
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(trickle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server, delivery_env(webhook_retry_schedule=[], webhook_timeout_seconds=0.5) as env:
+        tenant = await env.tenant()
+        hook = await tenant.create_webhook(f"http://127.0.0.1:{port}/hook", "s3cret-s3cret")
+        await tenant.create_user()
+        (delivery,) = await env.settled(hook["id"], all_in("FAILED", 1))
+        (attempt,) = await env.attempts(delivery.id)
+    assert attempt.status_code is None and attempt.error == "no answer within 0.5 s"
+    assert 450 <= attempt.duration_ms < 2000
+    assert 3 <= len(trickled) < 40  # the answer had begun, and was cut short
+
+
 async def test_a_tenant_never_receives_another_tenants_events(delivery_env: EnvFactory) -> None:
     async with delivery_env() as env, Receiver() as receiver:
         first, second = await env.tenant(), await env.tenant()

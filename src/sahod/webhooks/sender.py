@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -78,6 +80,17 @@ def client_for(runtime: Runtime, *, production: bool) -> Client:
     return client
 
 
+@functools.cache
+def _deadline(seconds: float) -> aiohttp.ClientTimeout:
+    """One deadline for the whole exchange: connecting, writing, the answer's head and the
+    bytes kept of its body (aiohttp's ``total`` runs until the connection is released), so
+    a receiver trickling bytes cannot stretch it. Not rounded up to the next whole second,
+    as aiohttp does from 5 s on by default. aiohttp's own timer, not ``asyncio.timeout``
+    around the request: measured here, that context cost about 8 us of the worker's CPU on
+    each request, a tenth of a plain POST's."""
+    return aiohttp.ClientTimeout(total=seconds, ceil_threshold=math.inf)
+
+
 def _retry_after(status: int, headers: Mapping[str, str], now: datetime) -> float | None:
     if status not in (429, 503):
         return None
@@ -125,17 +138,13 @@ async def send(
     started = time.perf_counter()
     kept = b""
     try:
-        # One deadline for the whole exchange (connecting, writing, the answer's head and
-        # the bytes kept of its body): a receiver trickling bytes cannot stretch it.
-        async with (
-            asyncio.timeout(timeout),
-            client.session.post(
-                url,
-                data=body,
-                headers={"content-type": "application/json", **headers},
-                allow_redirects=False,
-            ) as response,
-        ):
+        async with client.session.post(
+            url,
+            data=body,
+            headers={"content-type": "application/json", **headers},
+            allow_redirects=False,
+            timeout=_deadline(timeout),
+        ) as response:
             status, answer_headers = response.status, response.headers
             while len(kept) < RESPONSE_KEPT_BYTES:
                 chunk = await response.content.read(RESPONSE_KEPT_BYTES - len(kept))
