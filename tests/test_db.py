@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from typing import Annotated
 
 import httpx
+import psycopg
 from fastapi import Depends, FastAPI, Request
 from sqlalchemy import text
 from starlette.responses import Response
 
-from sahod.db import create_session_factory
+from sahod.db import checked_job_pool, create_session_factory, libpq_url
 from sahod.kit import handlers
 from sahod.kit.deps import Session
 from sahod.kit.envelope import envelope
@@ -54,3 +56,33 @@ async def test_a_commit_that_fails_is_an_error_response_not_a_success(
     finally:
         async with shared_runtime.engine.begin() as conn:
             await conn.execute(text(f"DROP TABLE {table}"))
+
+
+async def test_the_job_pool_replaces_a_connection_the_server_closed(database_url: str) -> None:
+    """procrastinate's pool: a connection whose server went away (as in a restart) is not
+    handed out; a healthy one is kept."""
+    pool = checked_job_pool(conninfo=libpq_url(database_url), min_size=1, max_size=1, open=False)
+    await pool.open(wait=True)
+    try:
+        async with pool.connection() as connection:
+            first = await (await connection.execute("SELECT pg_backend_pid()")).fetchone()
+            assert first is not None
+        async with pool.connection() as connection:
+            again = await (await connection.execute("SELECT pg_backend_pid()")).fetchone()
+            assert again == first  # kept alive
+        async with await psycopg.AsyncConnection.connect(
+            libpq_url(database_url), autocommit=True
+        ) as other:
+            await other.execute("SELECT pg_terminate_backend(%s)", [first[0]])
+            for _ in range(100):  # until the backend has said goodbye and exited
+                gone = await other.execute(
+                    "SELECT NOT EXISTS (SELECT FROM pg_stat_activity WHERE pid = %s)", [first[0]]
+                )
+                if (await gone.fetchone()) == (True,):
+                    break
+                await asyncio.sleep(0.05)
+        async with pool.connection() as connection:
+            row = await (await connection.execute("SELECT pg_backend_pid()")).fetchone()
+        assert row is not None and row[0] != first[0]
+    finally:
+        await pool.close()

@@ -19,6 +19,7 @@ from sahod.cds import tasks as cds_tasks
 from sahod.config import Settings
 from sahod.db import (
     EmbeddedServer,
+    checked_job_pool,
     create_engine,
     create_session_factory,
     dispose_engine,
@@ -66,6 +67,7 @@ def create_job_app(
         min_size=1,
         max_size=pool_size,
         kwargs={"options": "-c timezone=UTC"},
+        pool_factory=checked_job_pool,
     )
     app = procrastinate.App(connector=connector)
     for register in TASK_REGISTRATIONS:
