@@ -1,4 +1,5 @@
-"""The request boundary commits before it answers."""
+"""The database layer: the request boundary commits before it answers, and the job pool
+replaces a connection the server closed."""
 
 from __future__ import annotations
 
