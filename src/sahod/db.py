@@ -247,7 +247,7 @@ class ReadPool:
     def _take_idle(self) -> psycopg.AsyncConnection[Any] | None:
         while self._idle:
             connection = self._idle.pop()
-            if connection.closed or connection.broken or _server_hung_up(connection):
+            if _unusable(connection):
                 # As _refuse_dead_connection: the server went away (a restart); a new one.
                 connection.pgconn.finish()
                 continue
@@ -260,7 +260,11 @@ class ReadPool:
             await connection.close()
 
 
-def _server_hung_up(connection: psycopg.AsyncConnection[Any]) -> bool:
+def _unusable(connection: psycopg.AsyncConnection[Any]) -> bool:
+    """Closed, broken, or hung up on by the server (an idle connection's socket has nothing
+    to read otherwise)."""
+    if connection.closed or connection.broken:
+        return True
     readable, _, _ = select.select([connection.pgconn.socket], [], [], 0)
     return bool(readable)
 
@@ -271,7 +275,7 @@ async def refuse_dead_pooled_connection(connection: psycopg.AsyncConnection[Any]
     socket. The pool's own ``check_connection`` sends an empty query instead, a round trip
     on every checkout: on procrastinate's pool that was a third of the job engine's CPU
     in the worker (each job's fetch and its finish take a connection apiece)."""
-    if connection.closed or connection.broken or _server_hung_up(connection):
+    if _unusable(connection):
         # Closed here: the pool takes a connection that failed its check back, and keeps
         # it unless it is closed.
         await connection.close()
