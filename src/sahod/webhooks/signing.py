@@ -68,12 +68,21 @@ def _smile_signature(body: bytes, key: bytes) -> str:
 
 
 def standard_signature(message_id: str, timestamp: int, body: bytes, secret: str) -> str:
-    return _standard_signature(message_id, timestamp, body, standard_key(secret))
+    keyed = hmac.new(standard_key(secret), digestmod="sha256")
+    return _standard_signature(keyed, _standard_content(message_id, timestamp, body))
 
 
-def _standard_signature(message_id: str, timestamp: int, body: bytes, key: bytes) -> str:
-    signed = b"%s.%d.%s" % (message_id.encode(), timestamp, body)
-    return "v1," + base64.b64encode(hmac.digest(key, signed, "sha256")).decode()
+def _standard_content(message_id: str, timestamp: int, body: bytes) -> bytes:
+    """What ``webhook-signature`` signs: ``id.timestamp.body``."""
+    return b"%s.%d.%s" % (message_id.encode(), timestamp, body)
+
+
+def _standard_signature(keyed: hmac.HMAC, content: bytes) -> str:
+    """``v1,`` + base64 HMAC-SHA256 of ``content``, continuing a copy of ``keyed`` (an HMAC
+    that has taken its key and nothing else)."""
+    mac = keyed.copy()
+    mac.update(content)
+    return "v1," + base64.b64encode(mac.digest()).decode()
 
 
 class Signer:
@@ -96,19 +105,15 @@ class Signer:
         """The signing headers of one attempt."""
         smile = self._smile.copy()
         smile.update(body)
-        signed = b"%s.%d.%s" % (message_id.encode(), timestamp, body)
+        content = _standard_content(message_id, timestamp, body)
         return {
             SMILE_SIGNATURE: smile.hexdigest(),
             WEBHOOK_ID: message_id,
             WEBHOOK_TIMESTAMP: str(timestamp),
-            WEBHOOK_SIGNATURE: " ".join(_continued(keyed, signed) for keyed in self._standard),
+            WEBHOOK_SIGNATURE: " ".join(
+                _standard_signature(keyed, content) for keyed in self._standard
+            ),
         }
-
-
-def _continued(keyed: hmac.HMAC, signed: bytes) -> str:
-    mac = keyed.copy()
-    mac.update(signed)
-    return "v1," + base64.b64encode(mac.digest()).decode()
 
 
 def signature_headers(
